@@ -1,0 +1,53 @@
+package dev.sift.curation;
+
+/**
+ * Why a row was rejected, and by which stage. The {@link #code()} strings are a data contract: they
+ * are written to {@code rejected/} as {@code reject_reason} and counted in the manifest's {@code
+ * rejected_by_reason}, and users' scripts filter on them.
+ */
+public enum Reject {
+  /** Another input row has the same id; the kept one is chosen deterministically. */
+  DUPLICATE_ID("read", "duplicate_id"),
+  /** The caption is null. */
+  NO_CAPTION("text", "no_caption"),
+  /** The caption is empty once normalised (whitespace, control characters, bare tags). */
+  EMPTY_CAPTION("text", "empty_caption"),
+  /** Fewer characters than {@code sift.text.min-chars}. */
+  TOO_SHORT("text", "too_short"),
+  /** More characters than {@code sift.text.max-chars}. */
+  TOO_LONG("text", "too_long"),
+  /** Fewer words than {@code sift.text.min-words}. */
+  TOO_FEW_WORDS("text", "too_few_words"),
+  /** More words than {@code sift.text.max-words}. */
+  TOO_MANY_WORDS("text", "too_many_words"),
+  /** The caption matched no entry of the concept list. */
+  NO_CONCEPT("match", "no_concept"),
+  /** The image column is mapped but this row's image bytes are null or empty. */
+  NO_IMAGE("decode", "no_image"),
+  /** The bytes are not a readable image; the detail carries the decoder's message. */
+  DECODE_ERROR("decode", "decode_error"),
+  /** The shorter side is below {@code sift.decode.min-size}. */
+  TOO_SMALL("decode", "too_small"),
+  /** More pixels than {@code sift.decode.max-pixels}: refused before decoding (bomb guard). */
+  TOO_LARGE("decode", "too_large"),
+  /** Longer side over shorter side exceeds {@code sift.decode.max-aspect}. */
+  ASPECT("decode", "aspect");
+
+  private final String stage;
+  private final String code;
+
+  Reject(String stage, String code) {
+    this.stage = stage;
+    this.code = code;
+  }
+
+  /** The stage name as written to {@code reject_stage}. */
+  public String stage() {
+    return stage;
+  }
+
+  /** The reason as written to {@code reject_reason}. */
+  public String code() {
+    return code;
+  }
+}

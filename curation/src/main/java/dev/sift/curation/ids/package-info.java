@@ -1,0 +1,2 @@
+/** Stable row ids for inputs that have none. */
+package dev.sift.curation.ids;

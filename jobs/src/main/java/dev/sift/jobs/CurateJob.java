@@ -1,0 +1,180 @@
+package dev.sift.jobs;
+
+import static org.apache.spark.sql.functions.col;
+
+import dev.sift.jobs.config.SiftConf;
+import dev.sift.jobs.config.SiftKeys;
+import dev.sift.jobs.pipeline.Columns;
+import dev.sift.jobs.pipeline.InputReader;
+import dev.sift.jobs.pipeline.OutputWriter;
+import dev.sift.jobs.pipeline.ProgressReporter;
+import dev.sift.jobs.pipeline.Stage;
+import dev.sift.jobs.pipeline.StagePlan;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code curate} and {@code match} commands: read → stages → write, then the counts and the
+ * manifest. The invariant {@code accepted + rejected = input} is checked on what was written; a run
+ * that breaks it fails without writing a manifest.
+ */
+public final class CurateJob {
+  private static final Logger LOG = LoggerFactory.getLogger(CurateJob.class);
+
+  /** What a finished run reports to the command line. */
+  public record Result(String output, long input, long accepted, long rejected) {}
+
+  private CurateJob() {}
+
+  /**
+   * @param command the command name, for the manifest
+   * @param textOnly run only the text stages ({@code match})
+   */
+  public static Result run(SparkSession spark, SiftConf conf, String command, boolean textOnly) {
+    long t0 = System.nanoTime();
+    Instant started = Instant.now();
+    String outPath = conf.get(SiftKeys.OUTPUT_PATH);
+    if (outPath == null || outPath.isBlank()) {
+      throw new SiftUserException(
+          "no output: set sift.output.path in the config file or give --output DIR");
+    }
+    List<Stage> stages = StagePlan.stagesFor(conf, textOnly);
+    OutputWriter out = new OutputWriter(spark, outPath);
+    InputReader.Input input = InputReader.read(spark, conf);
+    out.prepare(conf.get(SiftKeys.OUTPUT_MODE));
+    long tPrepared = System.nanoTime();
+
+    StagePlan plan = new StagePlan(spark, conf, stages);
+    Dataset<Row> tagged = plan.build(input).persist(StorageLevel.MEMORY_AND_DISK());
+    try (ProgressReporter progress =
+        new ProgressReporter(spark, plan.counters(), conf.get(SiftKeys.PROGRESS_INTERVAL))) {
+      spark.sparkContext().setJobDescription("sift " + command + ": stages and write");
+      out.writeRows(tagged, conf.get(SiftKeys.OUTPUT_IMAGE_BYTES));
+      out.writeEmptyConceptCounts();
+      progress.log();
+    } finally {
+      tagged.unpersist(false);
+    }
+    long tWritten = System.nanoTime();
+
+    spark.sparkContext().setJobDescription("sift " + command + ": counts");
+    long inputRows = input.rows().count();
+    long accepted = spark.read().parquet(out.path(OutputWriter.ACCEPTED)).count();
+    Dataset<Row> rejected = spark.read().parquet(out.path(OutputWriter.REJECTED));
+    Map<String, Long> byReason = new TreeMap<>();
+    Map<String, Long> byStage = new TreeMap<>();
+    long rejectedRows = 0;
+    for (Row r :
+        rejected
+            .groupBy(col(Columns.REJECT_STAGE), col(Columns.REJECT_REASON))
+            .count()
+            .collectAsList()) {
+      long n = r.getLong(2);
+      byReason.merge(r.getString(1), n, Long::sum);
+      byStage.merge(r.getString(0), n, Long::sum);
+      rejectedRows += n;
+    }
+    if (accepted + rejectedRows != inputRows) {
+      throw new IllegalStateException(
+          String.format(
+              "row invariant broken: accepted %d + rejected %d != input %d; the output at %s is"
+                  + " incomplete and has no manifest",
+              accepted, rejectedRows, inputRows, out.root()));
+    }
+    long tCounted = System.nanoTime();
+
+    Map<String, Object> counts = new LinkedHashMap<>();
+    counts.put("input", inputRows);
+    counts.put("accepted", accepted);
+    counts.put("rejected", rejectedRows);
+    counts.put("rejected_by_reason", byReason);
+    counts.put("per_stage", perStage(stages, inputRows, byStage));
+
+    Map<String, Object> timings = new LinkedHashMap<>();
+    timings.put("read_and_check_seconds", seconds(tPrepared - t0));
+    timings.put("stages_and_write_seconds", seconds(tWritten - tPrepared));
+    timings.put("count_seconds", seconds(tCounted - tWritten));
+    timings.put("total_seconds", seconds(System.nanoTime() - t0));
+
+    Map<String, Object> manifest = new LinkedHashMap<>();
+    manifest.put("sift_version", BuildInfo.version());
+    manifest.put("git_commit", BuildInfo.gitCommit());
+    manifest.put("spark_version", spark.version());
+    manifest.put("command", command);
+    manifest.put("started_at", started.toString());
+    manifest.put("finished_at", Instant.now().toString());
+    manifest.put("config_source", conf.source());
+    manifest.put("config", conf.resolved());
+    manifest.put("spark_config", conf.sparkSettings());
+    Map<String, Object> inputInfo = new LinkedHashMap<>();
+    inputInfo.put("path", conf.get(SiftKeys.INPUT_PATH));
+    inputInfo.put("format", conf.get(SiftKeys.INPUT_FORMAT));
+    inputInfo.put("file_count", input.files().size());
+    inputInfo.put("files", input.files());
+    manifest.put("input", inputInfo);
+    manifest.put("stages", stageStatus(stages, input.hasImage()));
+    manifest.put("models", List.of());
+    manifest.put("timings", timings);
+    manifest.put("counts", counts);
+    out.writeManifest(manifest);
+    LOG.info(
+        "wrote {} ({} accepted, {} rejected of {} input rows)",
+        out.root(),
+        accepted,
+        rejectedRows,
+        inputRows);
+    return new Result(out.root(), inputRows, accepted, rejectedRows);
+  }
+
+  private static Map<String, Object> perStage(
+      List<Stage> stages, long input, Map<String, Long> rejectedByStage) {
+    Map<String, Object> per = new LinkedHashMap<>();
+    long rows = input;
+    for (Stage stage : Stage.values()) {
+      if (!stages.contains(stage)) {
+        continue;
+      }
+      long rejected = rejectedByStage.getOrDefault(stage.label(), 0L);
+      Map<String, Long> io = new LinkedHashMap<>();
+      io.put("in", rows);
+      io.put("out", rows - rejected);
+      io.put("rejected", rejected);
+      per.put(stage.label(), io);
+      rows -= rejected;
+    }
+    return per;
+  }
+
+  private static Map<String, Object> stageStatus(List<Stage> stages, boolean hasImage) {
+    Map<String, Object> status = new LinkedHashMap<>();
+    for (Stage stage : Stage.values()) {
+      String s;
+      if (!stage.available()) {
+        s = "off (not available yet)";
+      } else if (!stages.contains(stage)) {
+        s = "off";
+      } else if (stage == Stage.DECODE && !hasImage) {
+        s = "skipped (no image column)";
+      } else if (stage == Stage.DECODE) {
+        s = "ran (probe only: format, size, verification)";
+      } else {
+        s = "ran";
+      }
+      status.put(stage.label(), s);
+    }
+    return status;
+  }
+
+  private static double seconds(long nanos) {
+    return Math.round(nanos / 1e6) / 1e3;
+  }
+}

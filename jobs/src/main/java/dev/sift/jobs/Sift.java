@@ -1,0 +1,231 @@
+package dev.sift.jobs;
+
+import dev.sift.jobs.config.ConfigLoader;
+import dev.sift.jobs.config.SiftConf;
+import dev.sift.jobs.config.SiftKeys;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code sift} command line: the main class of the {@code spark-submit} jar and of {@code
+ * bin/sift}. Exit codes: 0 success, 2 configuration or input-contract error (the message names the
+ * key, file or column), 1 any other failure.
+ */
+@Command(
+    name = "sift",
+    mixinStandardHelpOptions = true,
+    versionProvider = Sift.Version.class,
+    description = "Image-text dataset curation on Apache Spark.",
+    commandListHeading = "%nCommands:%n",
+    footer = {
+      "",
+      "Configuration keys: docs/configuration.md. Exit codes: 0 ok, 2 configuration or input"
+          + " error, 1 other failure."
+    })
+public final class Sift implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(Sift.class);
+
+  /** Exit code of a configuration or input-contract error. */
+  public static final int EXIT_USER_ERROR = 2;
+
+  /** Exit code of any other failure. */
+  public static final int EXIT_FAILURE = 1;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return EXIT_USER_ERROR;
+  }
+
+  /** Options every command takes (DESIGN.md's command line). */
+  static final class RunOptions {
+    @Option(
+        names = "--config",
+        paramLabel = "FILE",
+        description = "HOCON configuration file (see conf/ and docs/configuration.md).")
+    Path config;
+
+    @Option(
+        names = "--input",
+        paramLabel = "PATH",
+        description = "Input path; shorthand for --set sift.input.path=PATH.")
+    String input;
+
+    @Option(
+        names = "--output",
+        paramLabel = "DIR",
+        description = "Output directory; shorthand for --set sift.output.path=DIR.")
+    String output;
+
+    @Option(
+        names = "--set",
+        paramLabel = "KEY=VALUE",
+        description = "Override a sift.* key, or pass a spark.* key to Spark. Repeatable.")
+    List<String> sets = new ArrayList<>();
+
+    SiftConf load() {
+      Map<String, String> overrides = new LinkedHashMap<>();
+      overrides.put(SiftKeys.INPUT_PATH.name(), input);
+      overrides.put(SiftKeys.OUTPUT_PATH.name(), output);
+      return ConfigLoader.load(config, sets, overrides);
+    }
+  }
+
+  @Command(
+      name = "curate",
+      mixinStandardHelpOptions = true,
+      description =
+          "Run the whole pipeline: read, text, match, balance, decode, score,"
+              + " recaption, filter, write (stages not available yet stay off).")
+  static final class Curate implements Callable<Integer> {
+    @Mixin RunOptions options;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      return runPipeline(spec, options, "curate", false);
+    }
+  }
+
+  @Command(
+      name = "match",
+      mixinStandardHelpOptions = true,
+      description =
+          "Text stages only: read, normalise and filter captions, concept matching"
+              + " (when available), write.")
+  static final class Match implements Callable<Integer> {
+    @Mixin RunOptions options;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      return runPipeline(spec, options, "match", true);
+    }
+  }
+
+  /** A command of DESIGN.md whose issue has not landed yet: it says so and exits 2. */
+  @Command(mixinStandardHelpOptions = true)
+  static final class NotAvailable implements Callable<Integer> {
+    @Mixin RunOptions options;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      spec.commandLine().getErr().println("sift: not available yet: " + spec.name());
+      return EXIT_USER_ERROR;
+    }
+  }
+
+  private static int runPipeline(
+      CommandLine.Model.CommandSpec spec, RunOptions options, String command, boolean textOnly) {
+    PrintWriter out = spec.commandLine().getOut();
+    SiftConf conf = options.load();
+    SparkSession existing = SparkSession.getActiveSession().getOrElse(() -> null);
+    SparkSession spark = existing != null ? existing : createSession(conf, command);
+    try {
+      CurateJob.Result r = CurateJob.run(spark, conf, command, textOnly);
+      out.printf(
+          "sift %s: %,d input rows -> %,d accepted, %,d rejected%n",
+          command, r.input(), r.accepted(), r.rejected());
+      out.printf("  accepted:       %s/accepted%n", r.output());
+      out.printf("  rejected:       %s/rejected%n", r.output());
+      out.printf("  concept counts: %s/concept_counts%n", r.output());
+      out.printf("  manifest:       %s/_MANIFEST.json%n", r.output());
+      out.flush();
+      return 0;
+    } finally {
+      if (existing == null) {
+        spark.stop();
+      }
+    }
+  }
+
+  /**
+   * A session for this run: spark-submit's settings when there are any, else {@code
+   * sift.spark.master}; then the {@code spark.*} keys of the configuration.
+   */
+  static SparkSession createSession(SiftConf conf, String command) {
+    SparkConf sparkConf = new SparkConf();
+    SparkSession.Builder builder = SparkSession.builder().appName("sift " + command);
+    if (!sparkConf.contains("spark.master")) {
+      builder.master(conf.get(SiftKeys.SPARK_MASTER));
+    }
+    for (Map.Entry<String, String> e : conf.sparkSettings().entrySet()) {
+      builder.config(e.getKey(), e.getValue());
+    }
+    return builder.getOrCreate();
+  }
+
+  /** The command line with every command of DESIGN.md, ready to execute. */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Sift());
+    cli.addSubcommand("curate", new Curate());
+    cli.addSubcommand("match", new Match());
+    String[][] planned = {
+      {"balance", "MetaCLIP balancing over an existing match output."},
+      {"score", "Decode and CLIP scores for an input, without filtering."},
+      {"recaption", "Captions for an input, with their CLIP scores."},
+      {"report", "(Re)build the report of an output directory."},
+      {"build-metadata", "A concept list from WordNet and user-supplied lists."}
+    };
+    for (String[] p : planned) {
+      CommandLine sub = new CommandLine(new NotAvailable());
+      sub.getCommandSpec().usageMessage().description(p[1] + " (not available yet)");
+      cli.addSubcommand(p[0], sub);
+    }
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          Throwable user = userCause(e);
+          if (user != null) {
+            commandLine.getErr().println("sift: " + user.getMessage());
+            return EXIT_USER_ERROR;
+          }
+          LOG.error("sift failed", e);
+          commandLine.getErr().println("sift: failed: " + e);
+          return EXIT_FAILURE;
+        });
+    return cli;
+  }
+
+  /** A {@link SiftUserException} anywhere in the cause chain, or null. */
+  private static Throwable userCause(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SiftUserException) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /** Runs the command line and returns its exit code (the entry point tests call). */
+  public static int run(String... args) {
+    return commandLine().execute(args);
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** {@code --version}: Sift's version and commit. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"sift " + BuildInfo.version() + " (" + BuildInfo.gitCommit() + ")"};
+    }
+  }
+}

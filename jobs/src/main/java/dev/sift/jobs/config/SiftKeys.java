@@ -1,0 +1,271 @@
+package dev.sift.jobs.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The registry: every {@code sift.*} key, defined once with its default, documentation and check.
+ * Loading ({@link ConfigLoader}), validation, the manifest and the generated reference ({@link
+ * ConfigDocs}) all read this list; a key that is not here does not exist.
+ *
+ * <p>The keys named in DESIGN.md ({@code sift.input.*}, {@code sift.output.*}, {@code sift.device},
+ * {@code sift.spark.master}, {@code sift.match.metadata}, {@code sift.balance.t}, {@code
+ * sift.balance.seed}, {@code sift.score.model}, {@code sift.recaption.model}) are relied on by
+ * users' scripts: never rename them.
+ */
+public final class SiftKeys {
+  private static final List<ConfigKey<?>> KEYS = new ArrayList<>();
+
+  private static <T> ConfigKey<T> register(ConfigKey<T> key) {
+    KEYS.add(key);
+    return key;
+  }
+
+  private static ConfigKey.Builder key(String name) {
+    return ConfigKey.key(name);
+  }
+
+  // ---- input ----
+  public static final ConfigKey<String> INPUT_PATH =
+      register(
+          key("sift.input.path")
+              .doc(
+                  "Input file or directory: local, hdfs:// or s3a://. Shorthand: --input."
+                      + " Required by every command that reads rows.")
+              .string(null));
+  public static final ConfigKey<String> INPUT_FORMAT =
+      register(
+          key("sift.input.format")
+              .doc(
+                  "Input layout: Parquet, CSV or TSV with a header row (text-only runs),"
+                      + " img2dataset's `files` layout (NNNNN/NNNNNNNNN.jpg + .txt + .json), or"
+                      + " WebDataset tar shards (not available yet).")
+              .choice("parquet", "parquet", "csv", "tsv", "files", "webdataset"));
+  public static final ConfigKey<String> COLUMN_ID =
+      register(
+          key("sift.input.columns.id")
+              .doc(
+                  "Input column holding the row id (string or integer). Empty, or absent from"
+                      + " the input while left at its default: ids are derived from url, caption"
+                      + " and image bytes.")
+              .string("id"));
+  public static final ConfigKey<String> COLUMN_CAPTION =
+      register(
+          key("sift.input.columns.caption")
+              .doc("Input column holding the caption (alt-text). Required.")
+              .string("caption"));
+  public static final ConfigKey<String> COLUMN_IMAGE =
+      register(
+          key("sift.input.columns.image")
+              .doc(
+                  "Input column holding the image bytes (binary). Empty, or absent while left at"
+                      + " its default: a text-only run, and the decode stage is skipped.")
+              .string("image"));
+  public static final ConfigKey<String> COLUMN_URL =
+      register(
+          key("sift.input.columns.url")
+              .doc("Input column holding the image URL (string). Optional.")
+              .string("url"));
+  public static final ConfigKey<String> COLUMN_WIDTH =
+      register(
+          key("sift.input.columns.width")
+              .doc("Input column holding the image width (integer). Optional; the probe wins.")
+              .string("width"));
+  public static final ConfigKey<String> COLUMN_HEIGHT =
+      register(
+          key("sift.input.columns.height")
+              .doc("Input column holding the image height (integer). Optional; the probe wins.")
+              .string("height"));
+
+  // ---- output ----
+  public static final ConfigKey<String> OUTPUT_PATH =
+      register(
+          key("sift.output.path")
+              .doc("Output directory (local, hdfs:// or s3a://). Shorthand: --output. Required.")
+              .string(null));
+  public static final ConfigKey<String> OUTPUT_MODE =
+      register(
+          key("sift.output.mode")
+              .doc(
+                  "What to do when the output directory already holds something: `error` refuses"
+                      + " and exits 2; `overwrite` deletes it first (the manifest goes first, so"
+                      + " a half-deleted output never looks complete).")
+              .choice("error", "error", "overwrite"));
+  public static final ConfigKey<Boolean> OUTPUT_IMAGE_BYTES =
+      register(
+          key("sift.output.image-bytes")
+              .doc("Write the image bytes column to accepted/ and rejected/.")
+              .bool(true));
+
+  // ---- runtime ----
+  public static final ConfigKey<String> DEVICE =
+      register(
+          key("sift.device")
+              .doc(
+                  "Where models run: `cuda` needs ONNX Runtime's CUDA provider (the gpu build)"
+                      + " and fails at start-up without it; `auto` uses CUDA when present and"
+                      + " otherwise the CPU, with one warning.")
+              .choice("auto", "auto", "cpu", "cuda"));
+  public static final ConfigKey<String> SPARK_MASTER =
+      register(
+          key("sift.spark.master")
+              .doc(
+                  "Spark master for runs outside spark-submit (bin/sift without SPARK_HOME)."
+                      + " Ignored when spark-submit already set one.")
+              .string("local[*]"));
+  public static final ConfigKey<Duration> PROGRESS_INTERVAL =
+      register(
+          key("sift.progress.interval")
+              .doc("How often the driver logs progress (rows done and rows/s per stage).")
+              .duration(Duration.ofSeconds(30), Duration.ofMillis(100)));
+
+  // ---- text ----
+  public static final ConfigKey<Boolean> TEXT_ENABLED =
+      register(
+          key("sift.text.enabled")
+              .doc(
+                  "Run the text stage: normalise captions (HTML entities, tags, Unicode NFC,"
+                      + " control characters, whitespace) and apply the text filters.")
+              .bool(true));
+  public static final ConfigKey<Boolean> TEXT_STRIP_TAGS =
+      register(
+          key("sift.text.strip-html-tags")
+              .doc("Remove HTML tags such as <b> or <br/> from captions.")
+              .bool(true));
+  public static final ConfigKey<Integer> TEXT_MIN_CHARS =
+      register(
+          key("sift.text.min-chars")
+              .doc("Reject captions with fewer Unicode characters than this (too_short).")
+              .integer(2, 1, Integer.MAX_VALUE));
+  public static final ConfigKey<Integer> TEXT_MAX_CHARS =
+      register(
+          key("sift.text.max-chars")
+              .doc("Reject captions with more Unicode characters than this (too_long).")
+              .integer(1000, 1, Integer.MAX_VALUE));
+  public static final ConfigKey<Integer> TEXT_MIN_WORDS =
+      register(
+          key("sift.text.min-words")
+              .doc(
+                  "Reject captions with fewer space-separated words (too_few_words). Captions in"
+                      + " scripts written without spaces count as one word.")
+              .integer(1, 0, Integer.MAX_VALUE));
+  public static final ConfigKey<Integer> TEXT_MAX_WORDS =
+      register(
+          key("sift.text.max-words")
+              .doc("Reject captions with more words than this (too_many_words).")
+              .integer(200, 1, Integer.MAX_VALUE));
+
+  // ---- match ----
+  public static final ConfigKey<Boolean> MATCH_ENABLED =
+      register(
+          key("sift.match.enabled")
+              .doc("Run MetaCLIP concept matching (not available yet).")
+              .bool(false));
+  public static final ConfigKey<String> MATCH_METADATA =
+      register(
+          key("sift.match.metadata")
+              .doc("Concept list: a JSON array of strings (MetaCLIP's metadata.json).")
+              .string(null));
+  public static final ConfigKey<String> MATCH_SEMANTICS =
+      register(
+          key("sift.match.semantics")
+              .doc("Which MetaCLIP's matching rule to reproduce.")
+              .choice("metaclip2", "metaclip1", "metaclip2"));
+
+  // ---- balance ----
+  public static final ConfigKey<Boolean> BALANCE_ENABLED =
+      register(
+          key("sift.balance.enabled")
+              .doc("Run MetaCLIP balancing (not available yet).")
+              .bool(false));
+  public static final ConfigKey<Long> BALANCE_T =
+      register(
+          key("sift.balance.t")
+              .doc("MetaCLIP's threshold t: concepts matched more often are sampled down to it.")
+              .longInteger(20_000L, 1L, Long.MAX_VALUE));
+  public static final ConfigKey<Long> BALANCE_SEED =
+      register(
+          key("sift.balance.seed")
+              .doc("Seed of the deterministic per-row draw (a hash of row id and seed).")
+              .longInteger(0L, Long.MIN_VALUE, Long.MAX_VALUE));
+
+  // ---- decode ----
+  public static final ConfigKey<Boolean> DECODE_ENABLED =
+      register(
+          key("sift.decode.enabled")
+              .doc(
+                  "Run the decode stage on rows that have an image column: probe format and"
+                      + " size, reject unreadable, missing, too small, too large and extreme"
+                      + " images.")
+              .bool(true));
+  public static final ConfigKey<String> DECODE_VERIFY =
+      register(
+          key("sift.decode.verify")
+              .doc(
+                  "`header` reads format and size only (fast; a truncated file passes); `full`"
+                      + " also decodes the pixels once, subsampled, so truncated and corrupt"
+                      + " files are rejected as decode_error.")
+              .choice("full", "full", "header"));
+  public static final ConfigKey<Integer> DECODE_MIN_SIZE =
+      register(
+          key("sift.decode.min-size")
+              .doc("Reject images whose shorter side is below this many pixels (too_small).")
+              .integer(32, 1, Integer.MAX_VALUE));
+  public static final ConfigKey<Double> DECODE_MAX_ASPECT =
+      register(
+          key("sift.decode.max-aspect")
+              .doc("Reject images whose longer side over shorter side exceeds this (aspect).")
+              .number(3.0, 1.0, Double.MAX_VALUE));
+  public static final ConfigKey<Long> DECODE_MAX_PIXELS =
+      register(
+          key("sift.decode.max-pixels")
+              .doc(
+                  "Reject images with more pixels than this before decoding them (too_large):"
+                      + " the decompression-bomb guard. The default is PIL's.")
+              .longInteger(89_478_485L, 1L, Long.MAX_VALUE));
+
+  // ---- score ----
+  public static final ConfigKey<Boolean> SCORE_ENABLED =
+      register(key("sift.score.enabled").doc("Run CLIP scoring (not available yet).").bool(false));
+  public static final ConfigKey<String> SCORE_MODEL =
+      register(
+          key("sift.score.model")
+              .doc("CLIP model directory (ONNX, Hugging Face split or OpenCLIP layout).")
+              .string(null));
+  public static final ConfigKey<Integer> SCORE_BATCH_SIZE =
+      register(
+          key("sift.score.batch-size")
+              .doc("Rows per model call in each partition.")
+              .integer(256, 1, 65_536));
+
+  // ---- recaption ----
+  public static final ConfigKey<Boolean> RECAPTION_ENABLED =
+      register(
+          key("sift.recaption.enabled").doc("Run re-captioning (not available yet).").bool(false));
+  public static final ConfigKey<String> RECAPTION_MODEL =
+      register(
+          key("sift.recaption.model")
+              .doc("Captioner model directory (ONNX, Optimum encoder-decoder layout).")
+              .string(null));
+
+  // ---- filter ----
+  public static final ConfigKey<Boolean> FILTER_ENABLED =
+      register(
+          key("sift.filter.enabled")
+              .doc("Run the CLIP-score filter (not available yet).")
+              .bool(false));
+  public static final ConfigKey<Double> FILTER_MIN_SCORE =
+      register(
+          key("sift.filter.min-score")
+              .doc("Keep rows whose CLIP score is at least this (LAION used 0.28).")
+              .number(0.28, -1.0, 1.0));
+
+  private SiftKeys() {}
+
+  /** Every key, in declaration order. */
+  public static List<ConfigKey<?>> all() {
+    return Collections.unmodifiableList(KEYS);
+  }
+}

@@ -1,0 +1,385 @@
+package dev.sift.jobs.pipeline;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import dev.sift.jobs.SiftUserException;
+import dev.sift.jobs.config.ConfigKey;
+import dev.sift.jobs.config.SiftConf;
+import dev.sift.jobs.config.SiftKeys;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code read} stage: lists and checks the input files, reads them in the configured format,
+ * checks the schema against the column mapping at start-up, and returns rows under the contract
+ * names ({@code id}, {@code caption}, {@code url}, {@code image}, {@code width}, {@code height})
+ * followed by every other input column unchanged.
+ */
+public final class InputReader {
+  private static final Logger LOG = LoggerFactory.getLogger(InputReader.class);
+
+  /** Footers checked on the driver; past this, Spark reports a bad file when it reaches it. */
+  private static final int MAX_FOOTER_CHECKS = 2000;
+
+  private static final Set<String> IMAGE_EXTENSIONS =
+      Set.of("jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff");
+
+  /**
+   * The input as read and mapped.
+   *
+   * @param rows contract columns first, then pass-through columns
+   * @param hasImage whether an image column is mapped (so decode runs and null bytes reject)
+   * @param hasId whether ids come from the input (otherwise all are derived)
+   * @param files the data files read
+   */
+  public record Input(Dataset<Row> rows, boolean hasImage, boolean hasId, List<String> files) {}
+
+  private InputReader() {}
+
+  public static Input read(SparkSession spark, SiftConf conf) {
+    String path = conf.get(SiftKeys.INPUT_PATH);
+    if (path == null || path.isBlank()) {
+      throw new SiftUserException(
+          "no input: set sift.input.path in the config file or give --input PATH");
+    }
+    String format = conf.get(SiftKeys.INPUT_FORMAT);
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    List<FileStatus> files = listFiles(hadoop, path, format);
+    Dataset<Row> raw;
+    switch (format) {
+      case "parquet" -> {
+        checkParquetFooters(hadoop, files);
+        raw = spark.read().parquet(nonEmpty(files));
+      }
+      case "csv", "tsv" ->
+          raw =
+              spark
+                  .read()
+                  .option("header", "true")
+                  .option("sep", format.equals("tsv") ? "\t" : ",")
+                  .option("multiLine", "true")
+                  .option("escape", "\"")
+                  .option("mode", "PERMISSIVE")
+                  .csv(nonEmpty(files));
+      case "files" -> {
+        return readFilesLayout(spark, path, files);
+      }
+      default ->
+          throw new SiftUserException(
+              "sift.input.format = "
+                  + format
+                  + " is not available yet; use parquet, csv, tsv or"
+                  + " files");
+    }
+    List<String> names = files.stream().map(f -> f.getPath().toString()).toList();
+    return map(raw, conf, names.get(0), names);
+  }
+
+  private static List<FileStatus> listFiles(Configuration hadoop, String path, String format) {
+    List<FileStatus> files = new ArrayList<>();
+    try {
+      Path root = new Path(path);
+      FileSystem fs = root.getFileSystem(hadoop);
+      if (!fs.exists(root)) {
+        throw new SiftUserException("input path not found: " + path);
+      }
+      RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
+      while (it.hasNext()) {
+        LocatedFileStatus status = it.next();
+        if (isDataFile(root, status.getPath())) {
+          files.add(status);
+        }
+      }
+    } catch (IOException e) {
+      throw new SiftUserException("cannot list input path " + path + ": " + e.getMessage(), e);
+    }
+    if (files.isEmpty()) {
+      throw new SiftUserException("no input files under " + path + " (format " + format + ")");
+    }
+    files.sort((a, b) -> a.getPath().toString().compareTo(b.getPath().toString()));
+    return files;
+  }
+
+  /** Spark's rule: names starting with '_' or '.' (in any folder below the root) are metadata. */
+  private static boolean isDataFile(Path root, Path file) {
+    for (Path p = file; p != null && !p.equals(root); p = p.getParent()) {
+      String name = p.getName();
+      if (name.startsWith("_") || name.startsWith(".")) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Paths of the files with data; zero-byte files hold no rows and are skipped with a warning. */
+  private static String[] nonEmpty(List<FileStatus> files) {
+    List<String> paths = new ArrayList<>();
+    for (FileStatus f : files) {
+      if (f.getLen() == 0) {
+        LOG.warn("input file {} is empty (0 bytes): it holds no rows", f.getPath());
+      } else {
+        paths.add(f.getPath().toString());
+      }
+    }
+    if (paths.isEmpty()) {
+      throw new SiftUserException(
+          "every input file is empty (0 bytes): "
+              + files.stream().map(f -> f.getPath().toString()).collect(Collectors.joining(", ")));
+    }
+    return paths.toArray(String[]::new);
+  }
+
+  /** Reads every footer so that a truncated or non-Parquet file is named before Spark starts. */
+  private static void checkParquetFooters(Configuration hadoop, List<FileStatus> files) {
+    int checked = 0;
+    for (FileStatus f : files) {
+      if (f.getLen() == 0) {
+        continue;
+      }
+      if (checked++ == MAX_FOOTER_CHECKS) {
+        LOG.info(
+            "checked the first {} Parquet footers; Spark checks the other {}",
+            MAX_FOOTER_CHECKS,
+            files.size() - MAX_FOOTER_CHECKS);
+        return;
+      }
+      try (ParquetFileReader reader =
+          ParquetFileReader.open(HadoopInputFile.fromStatus(f, hadoop))) {
+        reader.getFooter();
+      } catch (IOException | RuntimeException e) {
+        throw new SiftUserException(
+            "input file "
+                + f.getPath()
+                + " is not a readable Parquet file ("
+                + f.getLen()
+                + " bytes): "
+                + e.getMessage(),
+            e);
+      }
+    }
+  }
+
+  /** Maps configured columns to contract names, checking presence and types. */
+  static Input map(Dataset<Row> raw, SiftConf conf, String sampleFile, List<String> files) {
+    StructType schema = raw.schema();
+    Map<String, String> mapping = new LinkedHashMap<>();
+    mapping.put(Columns.ID, resolve(conf, SiftKeys.COLUMN_ID, schema, sampleFile, false));
+    mapping.put(Columns.CAPTION, resolve(conf, SiftKeys.COLUMN_CAPTION, schema, sampleFile, true));
+    mapping.put(Columns.URL, resolve(conf, SiftKeys.COLUMN_URL, schema, sampleFile, false));
+    mapping.put(Columns.IMAGE, resolve(conf, SiftKeys.COLUMN_IMAGE, schema, sampleFile, false));
+    mapping.put(Columns.WIDTH, resolve(conf, SiftKeys.COLUMN_WIDTH, schema, sampleFile, false));
+    mapping.put(Columns.HEIGHT, resolve(conf, SiftKeys.COLUMN_HEIGHT, schema, sampleFile, false));
+
+    List<Column> out = new ArrayList<>();
+    for (Map.Entry<String, String> m : mapping.entrySet()) {
+      String contract = m.getKey();
+      String source = m.getValue();
+      DataType target = contractType(contract);
+      if (source == null) {
+        out.add(lit(null).cast(target).as(contract));
+      } else {
+        checkType(contract, source, schema, sampleFile);
+        out.add(col(quote(source)).cast(target).as(contract));
+      }
+    }
+    Set<String> mapped = Set.copyOf(mapping.values().stream().filter(v -> v != null).toList());
+    Set<String> taken = new java.util.HashSet<>(Columns.RESERVED);
+    for (StructField f : schema.fields()) {
+      if (mapped.contains(f.name())) {
+        continue;
+      }
+      String name = f.name();
+      while (taken.contains(name.toLowerCase(Locale.ROOT))
+          || name.startsWith(Columns.INTERNAL_PREFIX)) {
+        name = "input_" + name;
+      }
+      if (!name.equals(f.name())) {
+        LOG.warn("input column '{}' passes through as '{}' (its name is Sift's)", f.name(), name);
+      }
+      taken.add(name.toLowerCase(Locale.ROOT));
+      out.add(col(quote(f.name())).as(name));
+    }
+    return new Input(
+        raw.select(out.toArray(Column[]::new)),
+        mapping.get(Columns.IMAGE) != null,
+        mapping.get(Columns.ID) != null,
+        files);
+  }
+
+  /**
+   * The input column for a contract name, or null when unmapped: set to "" by the user, or left at
+   * its default and absent from the input. A column the user named that is missing is an error, and
+   * so is a missing caption column.
+   */
+  private static String resolve(
+      SiftConf conf, ConfigKey<String> key, StructType schema, String file, boolean required) {
+    String name = conf.get(key);
+    if (name == null || name.isEmpty()) {
+      if (required) {
+        throw new SiftUserException(key.name() + " must name the caption column; it is empty");
+      }
+      return null;
+    }
+    if (hasField(schema, name)) {
+      return name;
+    }
+    if (required || conf.isUserSet(key)) {
+      throw new SiftUserException(
+          String.format(
+              Locale.ROOT,
+              "input column '%s' (%s) not found in %s; columns found: %s",
+              name,
+              key.name(),
+              file,
+              describe(schema)));
+    }
+    return null;
+  }
+
+  private static boolean hasField(StructType schema, String name) {
+    for (String f : schema.fieldNames()) {
+      if (f.equals(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static DataType contractType(String contract) {
+    return switch (contract) {
+      case Columns.IMAGE -> DataTypes.BinaryType;
+      case Columns.WIDTH, Columns.HEIGHT -> DataTypes.IntegerType;
+      default -> DataTypes.StringType;
+    };
+  }
+
+  private static void checkType(String contract, String source, StructType schema, String file) {
+    DataType actual = schema.apply(source).dataType();
+    boolean ok =
+        switch (contract) {
+          case Columns.IMAGE -> actual.equals(DataTypes.BinaryType);
+          case Columns.WIDTH, Columns.HEIGHT -> isIntegral(actual);
+          case Columns.ID -> actual.equals(DataTypes.StringType) || isIntegral(actual);
+          default -> actual.equals(DataTypes.StringType);
+        };
+    if (!ok) {
+      String expected =
+          switch (contract) {
+            case Columns.IMAGE -> "binary";
+            case Columns.WIDTH, Columns.HEIGHT -> "an integer type";
+            case Columns.ID -> "string or an integer type";
+            default -> "string";
+          };
+      throw new SiftUserException(
+          String.format(
+              Locale.ROOT,
+              "input column '%s' (mapped to %s) in %s has type %s, expected %s; columns found: %s",
+              source,
+              contract,
+              file,
+              actual.simpleString(),
+              expected,
+              describe(schema)));
+    }
+  }
+
+  private static boolean isIntegral(DataType t) {
+    return t.equals(DataTypes.IntegerType)
+        || t.equals(DataTypes.LongType)
+        || t.equals(DataTypes.ShortType)
+        || t.equals(DataTypes.ByteType);
+  }
+
+  private static String describe(StructType schema) {
+    if (schema.fields().length == 0) {
+      return "(none)";
+    }
+    List<String> parts = new ArrayList<>();
+    for (StructField f : schema.fields()) {
+      parts.add(f.name() + " (" + f.dataType().simpleString() + ")");
+    }
+    return String.join(", ", parts);
+  }
+
+  private static String quote(String name) {
+    return "`" + name.replace("`", "``") + "`";
+  }
+
+  /**
+   * img2dataset's {@code files} layout: each {@code NNNNN/NNNNNNNNN} stem is a row, its image from
+   * the picture file, caption from {@code .txt}, url and key from {@code .json}. Stems with neither
+   * image nor caption (the shard's own parquet and stats files) are not rows.
+   */
+  private static Input readFilesLayout(SparkSession spark, String path, List<FileStatus> files) {
+    Dataset<Row> all =
+        spark
+            .read()
+            .format("binaryFile")
+            .option("recursiveFileLookup", "true")
+            .load(path)
+            .select(col("path"), col("content"));
+    Column ext = functions.lower(functions.regexp_extract(col("path"), "\\.([^./]+)$", 1));
+    Column stem = functions.regexp_replace(col("path"), "\\.[^./]+$", "");
+    Column isImage = ext.isin(IMAGE_EXTENSIONS.toArray());
+    Dataset<Row> grouped =
+        all.withColumn("_ext", ext)
+            .withColumn("_stem", stem)
+            .groupBy("_stem")
+            .agg(
+                functions.max(functions.when(isImage, col("content"))).as("_img"),
+                functions
+                    .max(functions.when(col("_ext").equalTo("txt"), col("content")))
+                    .as("_txt"),
+                functions
+                    .max(functions.when(col("_ext").equalTo("json"), col("content")))
+                    .as("_json"))
+            .where(col("_img").isNotNull().or(col("_txt").isNotNull()));
+    StructType meta =
+        new StructType()
+            .add("key", DataTypes.StringType)
+            .add("url", DataTypes.StringType)
+            .add("width", DataTypes.LongType)
+            .add("height", DataTypes.LongType);
+    Column json = functions.from_json(functions.decode(col("_json"), "UTF-8"), meta);
+    Column key =
+        functions.coalesce(
+            json.getField("key"), functions.regexp_extract(col("_stem"), "([^/]+)$", 1));
+    Dataset<Row> rows =
+        grouped.select(
+            key.as(Columns.ID),
+            functions.decode(col("_txt"), "UTF-8").as(Columns.CAPTION),
+            json.getField("url").as(Columns.URL),
+            col("_img").as(Columns.IMAGE),
+            json.getField("width").cast(DataTypes.IntegerType).as(Columns.WIDTH),
+            json.getField("height").cast(DataTypes.IntegerType).as(Columns.HEIGHT),
+            col("_stem").as("source_file"));
+    List<String> names = files.stream().map(f -> f.getPath().toString()).toList();
+    return new Input(rows, true, true, names);
+  }
+}

@@ -1,0 +1,155 @@
+package dev.sift.jobs.pipeline;
+
+import static org.apache.spark.sql.functions.col;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.sift.jobs.SiftUserException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Writes one output directory: {@code accepted/}, {@code rejected/}, {@code concept_counts/}, then
+ * {@code _MANIFEST.json} last, so a run that dies part-way never leaves a directory that looks
+ * complete. Works on any Hadoop file system (local, HDFS, s3a).
+ *
+ * <p>Driver-side; one instance per run.
+ */
+public final class OutputWriter {
+  public static final String ACCEPTED = "accepted";
+  public static final String REJECTED = "rejected";
+  public static final String CONCEPT_COUNTS = "concept_counts";
+  public static final String MANIFEST = "_MANIFEST.json";
+
+  private final SparkSession spark;
+  private final Path root;
+  private final FileSystem fs;
+
+  public OutputWriter(SparkSession spark, String path) {
+    this.spark = spark;
+    this.root = new Path(path);
+    try {
+      this.fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
+    } catch (IOException e) {
+      throw new SiftUserException("cannot open output path " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The output directory, qualified (for messages and the manifest). */
+  public String root() {
+    return fs.makeQualified(root).toString();
+  }
+
+  /** The path of one part of the output. */
+  public String path(String part) {
+    return new Path(root, part).toString();
+  }
+
+  /**
+   * Makes sure the output can be written before any work starts: in {@code error} mode a non-empty
+   * directory is refused; in {@code overwrite} mode it is deleted, manifest first.
+   */
+  public void prepare(String mode) {
+    try {
+      if (!fs.exists(root)) {
+        return;
+      }
+      if (!fs.getFileStatus(root).isDirectory()) {
+        throw new SiftUserException("output path " + root() + " is a file, not a directory");
+      }
+      FileStatus[] children = fs.listStatus(root);
+      if (children.length == 0) {
+        return;
+      }
+      if (!mode.equals("overwrite")) {
+        throw new SiftUserException(
+            "output directory "
+                + root()
+                + " already exists and is not empty; choose another --output, or set"
+                + " sift.output.mode = overwrite to replace it");
+      }
+      fs.delete(new Path(root, MANIFEST), false);
+      for (FileStatus child : children) {
+        fs.delete(child.getPath(), true);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare output directory " + root(), e);
+    }
+  }
+
+  /** Writes accepted and rejected rows from the tagged rows of a {@link StagePlan}. */
+  public void writeRows(Dataset<Row> tagged, boolean imageBytes) {
+    List<String> passThrough = new ArrayList<>();
+    for (String name : tagged.columns()) {
+      if (!Columns.RESERVED.contains(name) && !name.startsWith(Columns.INTERNAL_PREFIX)) {
+        passThrough.add(name);
+      }
+    }
+    List<Column> accepted = new ArrayList<>();
+    for (String name : Columns.OUTPUT_ORDER) {
+      if (imageBytes || !name.equals(Columns.IMAGE)) {
+        accepted.add(col(name));
+      }
+    }
+    for (String name : passThrough) {
+      accepted.add(col("`" + name.replace("`", "``") + "`"));
+    }
+    List<Column> rejected = new ArrayList<>(accepted);
+    rejected.add(col(Columns.REJECT_STAGE));
+    rejected.add(col(Columns.REJECT_REASON));
+    rejected.add(col(Columns.REJECT_DETAIL));
+
+    Column isRejected = col(Columns.REJECT_REASON).isNotNull();
+    tagged
+        .where(isRejected.unary_$bang())
+        .select(accepted.toArray(Column[]::new))
+        .write()
+        .mode(SaveMode.ErrorIfExists)
+        .parquet(path(ACCEPTED));
+    tagged
+        .where(isRejected)
+        .select(rejected.toArray(Column[]::new))
+        .write()
+        .mode(SaveMode.ErrorIfExists)
+        .parquet(path(REJECTED));
+  }
+
+  /** Writes {@code concept_counts/}; empty, with its schema, until matching runs. */
+  public void writeEmptyConceptCounts() {
+    StructType schema =
+        new StructType()
+            .add("concept", DataTypes.StringType, false)
+            .add("matched", DataTypes.LongType, false)
+            .add("kept", DataTypes.LongType, false);
+    spark
+        .createDataFrame(List.<Row>of(), schema)
+        .coalesce(1)
+        .write()
+        .mode(SaveMode.ErrorIfExists)
+        .parquet(path(CONCEPT_COUNTS));
+  }
+
+  /** Writes the manifest; call last. */
+  public void writeManifest(Map<String, Object> manifest) {
+    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    try (OutputStream out = fs.create(new Path(root, MANIFEST), false)) {
+      json.writeValue(out, manifest);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + MANIFEST + " under " + root(), e);
+    }
+  }
+}

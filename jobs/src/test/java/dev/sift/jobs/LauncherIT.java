@@ -1,0 +1,59 @@
+package dev.sift.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code bin/sift} itself, as a user runs it from the repository root (embedded Spark). */
+@Tag("integration")
+class LauncherIT {
+  private static final Path REPO =
+      Path.of(System.getProperty("sift.repo.dir", "..")).toAbsolutePath();
+  // The jar was just built by this Maven run; the launcher must not start a nested build.
+  private static final Map<String, String> ENV = Map.of("SIFT_NO_BUILD", "1", "SPARK_HOME", "");
+
+  @TempDir Path tmp;
+
+  @Test
+  void curatesTheBundledSampleAndSaysWhereTheOutputsAre() throws Exception {
+    Path out = tmp.resolve("sample");
+    ProcessRun run =
+        ProcessRun.of(
+            REPO,
+            ENV,
+            List.of(
+                "bin/sift", "curate", "--config", "conf/sample.conf", "--output", out.toString()));
+    assertThat(run.exitCode()).as(run.output()).isZero();
+    assertThat(run.output()).contains("317 input rows", out.resolve("accepted").toString());
+    JsonNode counts = SiftRun.manifest(out).get("counts");
+    assertThat(counts.get("accepted").asLong() + counts.get("rejected").asLong())
+        .isEqualTo(counts.get("input").asLong())
+        .isEqualTo(317);
+  }
+
+  @Test
+  void listsCommandsAndRejectsBadKeysWithExit2() throws Exception {
+    ProcessRun help = ProcessRun.of(REPO, ENV, List.of("bin/sift", "--help"));
+    assertThat(help.exitCode()).isZero();
+    assertThat(help.output()).contains("curate", "build-metadata");
+    ProcessRun bad =
+        ProcessRun.of(
+            REPO,
+            ENV,
+            List.of(
+                "bin/sift",
+                "curate",
+                "--config",
+                "conf/sample.conf",
+                "--set",
+                "sift.decode.min-sise=10"));
+    assertThat(bad.exitCode()).as(bad.output()).isEqualTo(2);
+    assertThat(bad.output()).contains("did you mean sift.decode.min-size?");
+  }
+}

@@ -1,0 +1,79 @@
+package dev.sift.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.jar.JarFile;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shaded jar that spark-submit receives: its content, and a real run of it on a JVM whose class
+ * path is that jar plus Spark's jars (what spark-submit provides).
+ */
+@Tag("integration")
+class ShadedJarIT {
+  private static final Path REPO =
+      Path.of(System.getProperty("sift.repo.dir", "..")).toAbsolutePath();
+  private static final Path JAR = Path.of(System.getProperty("sift.jobs.jar"));
+  private static final Path SPARK_CP = Path.of(System.getProperty("sift.spark.classpath"));
+
+  @TempDir Path tmp;
+
+  @Test
+  void bundlesSiftAndItsLibrariesButNotSpark() throws Exception {
+    try (JarFile jar = new JarFile(JAR.toFile())) {
+      assertThat(jar.getManifest().getMainAttributes().getValue("Main-Class"))
+          .isEqualTo("dev.sift.jobs.Sift");
+      assertThat(jar.getEntry("dev/sift/jobs/Sift.class")).isNotNull();
+      assertThat(jar.getEntry("dev/sift/curation/image/ImageProbe.class")).isNotNull();
+      assertThat(jar.getEntry("dev/sift/udfs/ImageProbeUdf.class")).isNotNull();
+      assertThat(jar.getEntry("dev/sift/shaded/picocli/CommandLine.class")).isNotNull();
+      assertThat(jar.getEntry("dev/sift/shaded/com/typesafe/config/Config.class")).isNotNull();
+      assertThat(jar.getEntry("picocli/CommandLine.class")).isNull();
+      assertThat(jar.getEntry("org/apache/spark/sql/SparkSession.class")).isNull();
+      assertThat(jar.getEntry("ai/onnxruntime/OrtEnvironment.class")).isNotNull();
+      assertThat(jar.getEntry("sift-build.properties")).isNotNull();
+    }
+  }
+
+  @Test
+  void runsTheTextStagesOnTenThousandRealAltTexts() throws Exception {
+    Path out = tmp.resolve("text");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    for (String opt : System.getProperty("sift.jvm.opens", "").split(" ")) {
+      if (!opt.isBlank()) {
+        cmd.add(opt);
+      }
+    }
+    cmd.add("-Dlog4j2.configurationFile=" + REPO.resolve("conf/log4j2.properties"));
+    cmd.add("-cp");
+    cmd.add(JAR + ":" + Files.readString(SPARK_CP).trim());
+    cmd.addAll(
+        List.of(
+            "dev.sift.jobs.Sift",
+            "match",
+            "--config",
+            "conf/sample-text.conf",
+            "--output",
+            out.toString(),
+            "--set",
+            "spark.ui.enabled=false"));
+    ProcessRun run = ProcessRun.of(REPO, Map.of("SPARK_LOCAL_IP", "127.0.0.1"), cmd);
+    assertThat(run.exitCode()).as(run.output()).isZero();
+    JsonNode m = SiftRun.manifest(out);
+    JsonNode counts = m.get("counts");
+    assertThat(counts.get("input").asLong()).isEqualTo(10_000);
+    assertThat(counts.get("accepted").asLong() + counts.get("rejected").asLong()).isEqualTo(10_000);
+    assertThat(m.get("command").asText()).isEqualTo("match");
+    assertThat(m.get("stages").get("decode").asText()).isEqualTo("off");
+    assertThat(m.get("git_commit").asText()).isNotBlank();
+  }
+}
