@@ -2,6 +2,7 @@ package dev.sift.jobs;
 
 import static org.apache.spark.sql.functions.col;
 
+import dev.sift.curation.models.Devices;
 import dev.sift.jobs.config.SiftConf;
 import dev.sift.jobs.config.SiftKeys;
 import dev.sift.jobs.pipeline.Columns;
@@ -48,6 +49,7 @@ public final class CurateJob {
           "no output: set sift.output.path in the config file or give --output DIR");
     }
     List<Stage> stages = StagePlan.stagesFor(conf, textOnly);
+    checkDevice(conf.get(SiftKeys.DEVICE));
     OutputWriter out = new OutputWriter(spark, outPath);
     InputReader.Input input = InputReader.read(spark, conf);
     out.prepare(conf.get(SiftKeys.OUTPUT_MODE));
@@ -133,6 +135,20 @@ public final class CurateJob {
         rejectedRows,
         inputRows);
     return new Result(out.root(), inputRows, accepted, rejectedRows);
+  }
+
+  /**
+   * {@code sift.device = cuda} must fail at start-up, not when the first model loads on an executor
+   * hours later. {@code auto} is resolved by the stages that load models.
+   */
+  private static void checkDevice(String device) {
+    if (device.equals("cuda")) {
+      try {
+        Devices.resolve(device, Devices.available());
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        throw new SiftUserException(e.getMessage(), e);
+      }
+    }
   }
 
   private static Map<String, Object> perStage(

@@ -1,0 +1,66 @@
+package dev.sift.curation.models;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtProvider;
+import java.util.EnumSet;
+import java.util.Locale;
+
+/**
+ * Resolves {@code sift.device} against the execution providers this ONNX Runtime build has: the CPU
+ * build ({@code onnxruntime}) has only the CPU provider; the GPU build ({@code onnxruntime_gpu},
+ * Maven profile {@code gpu}) adds CUDA and TensorRT when their libraries load.
+ *
+ * <p>Stateless and thread-safe. Loads ONNX Runtime's native library on first use.
+ */
+public final class Devices {
+  /** Where models will run. */
+  public enum Device {
+    CPU,
+    CUDA
+  }
+
+  /** The outcome of resolving a requested device: the device and, if it fell back, why. */
+  public record Resolution(Device device, String warning) {}
+
+  private Devices() {}
+
+  /** The providers ONNX Runtime reports on this machine. */
+  public static EnumSet<OrtProvider> available() {
+    try {
+      return OrtEnvironment.getAvailableProviders();
+    } catch (RuntimeException | UnsatisfiedLinkError e) {
+      throw new IllegalStateException("cannot load ONNX Runtime: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * @param requested {@code auto}, {@code cpu} or {@code cuda}
+   * @param providers what ONNX Runtime offers (see {@link #available()})
+   * @throws IllegalArgumentException for {@code cuda} without a CUDA provider
+   */
+  public static Resolution resolve(String requested, EnumSet<OrtProvider> providers) {
+    boolean cuda = providers.contains(OrtProvider.CUDA);
+    return switch (requested.toLowerCase(Locale.ROOT)) {
+      case "cpu" -> new Resolution(Device.CPU, null);
+      case "cuda" -> {
+        if (!cuda) {
+          throw new IllegalArgumentException(
+              "sift.device = cuda, but this ONNX Runtime has no CUDA provider (it has "
+                  + providers
+                  + "); build Sift with -Pgpu (onnxruntime_gpu) and run where CUDA is installed,"
+                  + " or set sift.device = auto or cpu");
+        }
+        yield new Resolution(Device.CUDA, null);
+      }
+      case "auto" ->
+          cuda
+              ? new Resolution(Device.CUDA, null)
+              : new Resolution(
+                  Device.CPU,
+                  "sift.device = auto: no CUDA provider in this ONNX Runtime ("
+                      + providers
+                      + "), models run on the CPU");
+      default -> throw new IllegalArgumentException("unknown device: " + requested);
+    };
+  }
+}
