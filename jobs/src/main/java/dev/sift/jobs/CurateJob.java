@@ -31,6 +31,9 @@ import org.slf4j.LoggerFactory;
 public final class CurateJob {
   private static final Logger LOG = LoggerFactory.getLogger(CurateJob.class);
 
+  /** Input files named in the manifest; a run over more lists the first ones and the count. */
+  private static final int MAX_MANIFEST_FILES = 10_000;
+
   /** What a finished run reports to the command line. */
   public record Result(String output, long input, long accepted, long rejected) {}
 
@@ -121,7 +124,9 @@ public final class CurateJob {
     inputInfo.put("path", conf.get(SiftKeys.INPUT_PATH));
     inputInfo.put("format", conf.get(SiftKeys.INPUT_FORMAT));
     inputInfo.put("file_count", input.files().size());
-    inputInfo.put("files", input.files());
+    inputInfo.put(
+        "files", input.files().subList(0, Math.min(MAX_MANIFEST_FILES, input.files().size())));
+    inputInfo.put("files_listed", Math.min(MAX_MANIFEST_FILES, input.files().size()));
     manifest.put("input", inputInfo);
     manifest.put("stages", stageStatus(stages, input.hasImage()));
     manifest.put("models", List.of());

@@ -246,6 +246,31 @@ class InputContractTest extends SparkTestBase {
   }
 
   @Test
+  void overwriteReplacesAPreviousRunWhole() throws IOException {
+    Path first =
+        parquet("run1", TEXT, 1, RowFactory.create("1", "a dog"), RowFactory.create("2", "a cat"));
+    Path second = parquet("run2", TEXT, 1, RowFactory.create("3", "a bird"));
+    Path out = tmp.resolve("shared-out");
+    String[] common = {"--output", out.toString(), "--set", "sift.output.mode=overwrite"};
+    assertThat(
+            SiftRun.of(concat(new String[] {"curate", "--input", first.toString()}, common))
+                .exitCode())
+        .isZero();
+    Files.writeString(out.resolve("stray-file.txt"), "left by someone");
+    SiftRun run = SiftRun.of(concat(new String[] {"curate", "--input", second.toString()}, common));
+    assertThat(run.exitCode()).as(run.toString()).isZero();
+    assertThat(out.resolve("stray-file.txt")).doesNotExist();
+    assertThat(SiftRun.manifest(out).get("counts").get("input").asLong()).isEqualTo(1);
+    assertThat(spark.read().parquet(out.resolve("accepted").toString()).count()).isEqualTo(1);
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] all = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
+  }
+
+  @Test
   void cudaWithoutACudaBuildFailsAtStartUp() {
     Path in = parquet("device", TEXT, 1, RowFactory.create("1", "a dog"));
     SiftRun run = curate(in, "sift.device=cuda");

@@ -28,9 +28,20 @@ class LauncherIT {
             REPO,
             ENV,
             List.of(
-                "bin/sift", "curate", "--config", "conf/sample.conf", "--output", out.toString()));
+                "bin/sift",
+                "curate",
+                "--config",
+                "conf/sample.conf",
+                "--output",
+                out.toString(),
+                "--set",
+                "sift.progress.interval=1s"));
     assertThat(run.exitCode()).as(run.output()).isZero();
     assertThat(run.output()).contains("317 input rows", out.resolve("accepted").toString());
+    // Progress lines name each stage with rows done and a rate.
+    assertThat(run.output())
+        .containsPattern("progress after \\d+s: text [\\d,]+ rows \\([\\d,]+ rows/s\\)")
+        .containsPattern("decode [\\d,]+ rows");
     JsonNode counts = SiftRun.manifest(out).get("counts");
     assertThat(counts.get("accepted").asLong() + counts.get("rejected").asLong())
         .isEqualTo(counts.get("input").asLong())

@@ -1,7 +1,7 @@
 package dev.sift.curation.image;
 
+import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
 import dev.sift.curation.Reject;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -80,7 +80,9 @@ public final class ImageProbe implements Serializable {
     if (bytes == null || bytes.length == 0) {
       return new Result(null, null, null, Reject.NO_IMAGE, null);
     }
-    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+    // Straight from the array: ImageIO.createImageInputStream would copy every image to a
+    // temporary file first (its default file cache).
+    try (ImageInputStream in = new ByteArrayImageInputStream(bytes)) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
       if (!readers.hasNext()) {
         return new Result(
