@@ -22,6 +22,8 @@ public enum Reject {
   TOO_MANY_WORDS("text", "too_many_words"),
   /** The caption matched no entry of the concept list. */
   NO_CONCEPT("match", "no_concept"),
+  /** MetaCLIP balancing did not draw the row: its concepts are all over-represented. */
+  BALANCED_OUT("balance", "balanced_out"),
   /** The image column is mapped but this row's image bytes are null or empty. */
   NO_IMAGE("decode", "no_image"),
   /** The bytes are not a readable image; the detail carries the decoder's message. */

@@ -6,6 +6,7 @@ import dev.sift.curation.models.Devices;
 import dev.sift.jobs.config.SiftConf;
 import dev.sift.jobs.config.SiftKeys;
 import dev.sift.jobs.pipeline.Columns;
+import dev.sift.jobs.pipeline.ConceptSource;
 import dev.sift.jobs.pipeline.InputReader;
 import dev.sift.jobs.pipeline.OutputWriter;
 import dev.sift.jobs.pipeline.ProgressReporter;
@@ -58,13 +59,14 @@ public final class CurateJob {
     out.prepare(conf.get(SiftKeys.OUTPUT_MODE));
     long tPrepared = System.nanoTime();
 
-    StagePlan plan = new StagePlan(spark, conf, stages);
+    ConceptSource concepts = stages.contains(Stage.MATCH) ? ConceptSource.load(spark, conf) : null;
+    StagePlan plan = new StagePlan(spark, conf, stages, concepts);
     Dataset<Row> tagged = plan.build(input).persist(StorageLevel.MEMORY_AND_DISK());
     try (ProgressReporter progress =
         new ProgressReporter(spark, plan.counters(), conf.get(SiftKeys.PROGRESS_INTERVAL))) {
       spark.sparkContext().setJobDescription("sift " + command + ": stages and write");
       out.writeRows(tagged, conf.get(SiftKeys.OUTPUT_IMAGE_BYTES));
-      out.writeEmptyConceptCounts();
+      out.writeConceptCounts(tagged, concepts != null);
       progress.log();
     } finally {
       tagged.unpersist(false);
@@ -129,6 +131,15 @@ public final class CurateJob {
     inputInfo.put("files_listed", Math.min(MAX_MANIFEST_FILES, input.files().size()));
     manifest.put("input", inputInfo);
     manifest.put("stages", stageStatus(stages, input.hasImage()));
+    if (concepts != null) {
+      Map<String, Object> c = concepts.describe();
+      if (stages.contains(Stage.BALANCE)) {
+        c.put("t", conf.get(SiftKeys.BALANCE_T));
+        c.put("seed", conf.get(SiftKeys.BALANCE_SEED));
+        c.put("head_concepts", plan.headConcepts());
+      }
+      manifest.put("concepts", c);
+    }
     manifest.put("models", List.of());
     manifest.put("timings", timings);
     manifest.put("counts", counts);

@@ -240,9 +240,15 @@ class InputContractTest extends SparkTestBase {
   @Test
   void stagesNotAvailableYetCannotBeSwitchedOn() {
     Path in = parquet("stage", TEXT, 1, RowFactory.create("1", "a dog"));
-    SiftRun run = curate(in, "sift.match.enabled=true");
+    SiftRun run = curate(in, "sift.score.enabled=true");
     assertThat(run.exitCode()).isEqualTo(2);
-    assertThat(run.err()).contains("sift.match.enabled", "not available yet");
+    assertThat(run.err()).contains("sift.score.enabled", "not available yet");
+    SiftRun noList = curate(in, "sift.match.enabled=true");
+    assertThat(noList.exitCode()).isEqualTo(2);
+    assertThat(noList.err()).contains("sift.match.metadata");
+    SiftRun balanceAlone = curate(in, "sift.balance.enabled=true");
+    assertThat(balanceAlone.exitCode()).isEqualTo(2);
+    assertThat(balanceAlone.err()).contains("sift.balance.enabled", "sift.match.enabled");
   }
 
   @Test

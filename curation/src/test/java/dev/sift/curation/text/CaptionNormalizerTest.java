@@ -2,6 +2,7 @@ package dev.sift.curation.text;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sift.curation.Escapes;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -65,26 +66,7 @@ class CaptionNormalizerTest {
     assertThat(normalizer.normalize(once)).isEqualTo(once);
   }
 
-  /** Test tables spell awkward characters as Java escapes: "\\u00e9", "\\t", "\\n", "\\r". */
-  static String unescape(String s) {
-    StringBuilder out = new StringBuilder();
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '\\' && i + 1 < s.length()) {
-        char n = s.charAt(i + 1);
-        if (n == 'u' && i + 5 < s.length()) {
-          out.append((char) Integer.parseInt(s.substring(i + 2, i + 6), 16));
-          i += 5;
-          continue;
-        }
-        if (n == 't' || n == 'n' || n == 'r') {
-          out.append(n == 't' ? '\t' : n == 'n' ? '\n' : '\r');
-          i++;
-          continue;
-        }
-      }
-      out.append(c);
-    }
-    return out.toString();
+  private static String unescape(String s) {
+    return Escapes.unescape(s);
   }
 }

@@ -161,29 +161,46 @@ public final class SiftKeys {
   public static final ConfigKey<Boolean> MATCH_ENABLED =
       register(
           key("sift.match.enabled")
-              .doc("Run MetaCLIP concept matching (not available yet).")
+              .doc(
+                  "Run MetaCLIP concept matching in curate: rows whose caption matches no entry"
+                      + " of sift.match.metadata are rejected (no_concept); matched entries go to"
+                      + " the concepts column and concept_counts/. The match command always"
+                      + " matches.")
               .bool(false));
   public static final ConfigKey<String> MATCH_METADATA =
       register(
           key("sift.match.metadata")
-              .doc("Concept list: a JSON array of strings (MetaCLIP's metadata.json).")
+              .doc(
+                  "Concept list: a JSON array of strings (MetaCLIP's metadata.json; an entry's id"
+                      + " is its position) or a text file with one entry per line. Any Hadoop file"
+                      + " system. Required when matching runs.")
               .string(null));
   public static final ConfigKey<String> MATCH_SEMANTICS =
       register(
           key("sift.match.semantics")
-              .doc("Which MetaCLIP's matching rule to reproduce.")
+              .doc(
+                  "Which MetaCLIP's match rule to reproduce (README, Concept matching): metaclip1"
+                      + " spaces every entry on both sides; metaclip2 leaves no space beside a"
+                      + " CJK, Thai-like or punctuation character and strips the caption first.")
               .choice("metaclip2", "metaclip1", "metaclip2"));
 
   // ---- balance ----
   public static final ConfigKey<Boolean> BALANCE_ENABLED =
       register(
           key("sift.balance.enabled")
-              .doc("Run MetaCLIP balancing (not available yet).")
+              .doc(
+                  "Run MetaCLIP balancing in curate (needs matching): rows whose concepts are all"
+                      + " over-represented are sampled down; the rest are rejected"
+                      + " (balanced_out).")
               .bool(false));
   public static final ConfigKey<Long> BALANCE_T =
       register(
           key("sift.balance.t")
-              .doc("MetaCLIP's threshold t: concepts matched more often are sampled down to it.")
+              .doc(
+                  "MetaCLIP's threshold t: a concept matched by more rows than t keeps each with"
+                      + " probability t/count. MetaCLIP used 20,000 for a 1.6B pool (400M kept)"
+                      + " and 170,000 for 2.5B; raise t when lossy stages (decode, score filter)"
+                      + " run after balancing.")
               .longInteger(20_000L, 1L, Long.MAX_VALUE));
   public static final ConfigKey<Long> BALANCE_SEED =
       register(

@@ -19,6 +19,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -128,19 +129,36 @@ public final class OutputWriter {
         .parquet(path(REJECTED));
   }
 
-  /** Writes {@code concept_counts/}; empty, with its schema, until matching runs. */
-  public void writeEmptyConceptCounts() {
+  /**
+   * Writes {@code concept_counts/}: per concept, {@code matched} (rows that reached balancing with
+   * the concept in their set) and {@code kept} (those balancing kept), most matched first. One
+   * aggregation over the tagged rows; empty, with its schema, when matching did not run.
+   */
+  public void writeConceptCounts(Dataset<Row> tagged, boolean matched) {
     StructType schema =
         new StructType()
             .add("concept", DataTypes.StringType, false)
             .add("matched", DataTypes.LongType, false)
             .add("kept", DataTypes.LongType, false);
-    spark
-        .createDataFrame(List.<Row>of(), schema)
-        .coalesce(1)
-        .write()
-        .mode(SaveMode.ErrorIfExists)
-        .parquet(path(CONCEPT_COUNTS));
+    Dataset<Row> counts;
+    if (!matched) {
+      counts = spark.createDataFrame(List.<Row>of(), schema);
+    } else {
+      Column stage = col(Columns.REJECT_STAGE);
+      Column reached = stage.isNull().or(functions.not(stage.isin("read", "text", "match")));
+      Column kept =
+          stage.isNull().or(functions.not(stage.isin("read", "text", "match", "balance")));
+      counts =
+          tagged
+              .where(reached)
+              .select(
+                  functions.explode(col(Columns.CONCEPTS)).as("concept"),
+                  functions.when(kept, 1L).otherwise(0L).as("k"))
+              .groupBy("concept")
+              .agg(functions.count("*").as("matched"), functions.sum("k").as("kept"))
+              .orderBy(col("matched").desc(), col("concept"));
+    }
+    counts.coalesce(1).write().mode(SaveMode.ErrorIfExists).parquet(path(CONCEPT_COUNTS));
   }
 
   /** Writes the manifest; call last. */

@@ -12,8 +12,8 @@ import dev.sift.jobs.config.SiftKeys;
 public enum Stage {
   READ(null, true),
   TEXT(SiftKeys.TEXT_ENABLED, true),
-  MATCH(SiftKeys.MATCH_ENABLED, false),
-  BALANCE(SiftKeys.BALANCE_ENABLED, false),
+  MATCH(SiftKeys.MATCH_ENABLED, true),
+  BALANCE(SiftKeys.BALANCE_ENABLED, true),
   DECODE(SiftKeys.DECODE_ENABLED, true),
   SCORE(SiftKeys.SCORE_ENABLED, false),
   RECAPTION(SiftKeys.RECAPTION_ENABLED, false),

@@ -6,20 +6,26 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
 import dev.sift.curation.Reject;
+import dev.sift.curation.concepts.Balancing;
+import dev.sift.curation.concepts.ConceptList;
 import dev.sift.curation.image.ImageProbe;
 import dev.sift.curation.text.CaptionFilter;
 import dev.sift.curation.text.CaptionNormalizer;
 import dev.sift.jobs.config.SiftConf;
 import dev.sift.jobs.config.SiftKeys;
 import dev.sift.udfs.CaptionUdfs;
+import dev.sift.udfs.ConceptUdfs;
 import dev.sift.udfs.ImageProbeUdf;
 import dev.sift.udfs.StableIdUdf;
 import dev.sift.udfs.StageCounter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -40,19 +46,25 @@ public final class StagePlan {
   private static final String POS = Columns.INTERNAL_PREFIX + "pos";
   private static final String WINNER = Columns.INTERNAL_PREFIX + "winner";
 
+  private final SparkSession spark;
   private final SiftConf conf;
   private final List<Stage> active;
+  private final ConceptSource concepts;
   private final Map<Stage, StageCounter> counters = new LinkedHashMap<>();
+  private int headConcepts = -1;
 
   /**
    * @param conf validated configuration
    * @param active the stages that run, in order (the command decides; see {@link #stagesFor})
+   * @param concepts the concept list, when matching runs; else null
    */
-  public StagePlan(SparkSession spark, SiftConf conf, List<Stage> active) {
+  public StagePlan(SparkSession spark, SiftConf conf, List<Stage> active, ConceptSource concepts) {
+    this.spark = spark;
     this.conf = conf;
     this.active = List.copyOf(active);
+    this.concepts = concepts;
     for (Stage stage : active) {
-      if (stage == Stage.TEXT || stage == Stage.DECODE) {
+      if (stage == Stage.TEXT || stage == Stage.MATCH || stage == Stage.DECODE) {
         counters.put(
             stage,
             new StageCounter(
@@ -71,6 +83,10 @@ public final class StagePlan {
     List<Stage> stages = new ArrayList<>();
     for (Stage stage : Stage.values()) {
       boolean on = stage.enabledKey() == null || conf.get(stage.enabledKey());
+      // The match command exists to match: it runs the match stage whatever the key says.
+      if (textOnly && stage == Stage.MATCH) {
+        on = true;
+      }
       if (!on) {
         continue;
       }
@@ -81,10 +97,19 @@ public final class StagePlan {
                 + stage.label()
                 + " stage is not available yet in this version of Sift; set it to false");
       }
-      if (textOnly && stage != Stage.READ && stage != Stage.TEXT && stage != Stage.WRITE) {
+      if (textOnly
+          && stage != Stage.READ
+          && stage != Stage.TEXT
+          && stage != Stage.MATCH
+          && stage != Stage.WRITE) {
         continue;
       }
       stages.add(stage);
+    }
+    if (stages.contains(Stage.BALANCE) && !stages.contains(Stage.MATCH)) {
+      throw new dev.sift.jobs.SiftUserException(
+          "sift.balance.enabled = true needs concept matching: set sift.match.enabled = true"
+              + " and sift.match.metadata");
     }
     return stages;
   }
@@ -93,82 +118,173 @@ public final class StagePlan {
     return active;
   }
 
+  /** Concepts counted more than {@code t} times (after {@link #build}; -1 without balancing). */
+  public int headConcepts() {
+    return headConcepts;
+  }
+
   /** Row counters of the stages that have them, for the progress log. */
   public Map<Stage, StageCounter> counters() {
     return counters;
   }
 
-  /** The tagged rows: contract columns, pass-through columns, then the reject columns. */
+  /**
+   * The tagged rows: contract columns, pass-through columns, then the reject columns. With
+   * balancing on, this runs one Spark job to count matches per concept (balancing needs the counts
+   * over the whole input before it can decide any row).
+   */
   public Dataset<Row> build(InputReader.Input input) {
-    Dataset<Row> rows = withIds(input);
-    rows = markDuplicates(rows);
-    Column reason = when(col(WINNER).equalTo(false), lit(Reject.DUPLICATE_ID.code()));
-    Column stage = when(reason.isNotNull(), lit(Stage.READ.label()));
-    Column detail = lit(null).cast(DataTypes.StringType);
-    rows = rows.withColumn(Columns.ORIGINAL_CAPTION, col(Columns.CAPTION));
+    Dataset<Row> rows = markDuplicates(withIds(input));
+    rows =
+        rows.withColumn(Columns.ORIGINAL_CAPTION, col(Columns.CAPTION))
+            .withColumn(
+                Columns.REJECT_REASON,
+                when(col(WINNER).equalTo(false), lit(Reject.DUPLICATE_ID.code())))
+            .withColumn(
+                Columns.REJECT_STAGE,
+                when(col(Columns.REJECT_REASON).isNotNull(), lit(Stage.READ.label())))
+            .withColumn(Columns.REJECT_DETAIL, lit(null).cast(DataTypes.StringType));
 
     if (active.contains(Stage.TEXT)) {
-      CaptionNormalizer normalizer = new CaptionNormalizer(conf.get(SiftKeys.TEXT_STRIP_TAGS));
-      CaptionFilter filter =
-          new CaptionFilter(
-              conf.get(SiftKeys.TEXT_MIN_CHARS),
-              conf.get(SiftKeys.TEXT_MAX_CHARS),
-              conf.get(SiftKeys.TEXT_MIN_WORDS),
-              conf.get(SiftKeys.TEXT_MAX_WORDS));
-      rows =
-          rows.withColumn(
-              Columns.CAPTION,
-              CaptionUdfs.normalize(normalizer, counters.get(Stage.TEXT))
-                  .apply(col(Columns.ORIGINAL_CAPTION)));
-      Column textReason = CaptionUdfs.rejectReason(filter).apply(col(Columns.CAPTION));
-      rows = rows.withColumn(Columns.INTERNAL_PREFIX + "text", textReason);
-      Column r = col(Columns.INTERNAL_PREFIX + "text");
-      stage = when(reason.isNull().and(r.isNotNull()), lit(Stage.TEXT.label())).otherwise(stage);
-      reason = functions.coalesce(reason, r);
+      rows = text(rows);
     }
-
-    boolean decode = active.contains(Stage.DECODE) && input.hasImage();
-    String probe = Columns.INTERNAL_PREFIX + "probe";
-    if (decode) {
-      ImageProbe prober =
-          new ImageProbe(
-              ImageProbe.Verify.valueOf(conf.get(SiftKeys.DECODE_VERIFY).toUpperCase(Locale.ROOT)),
-              conf.get(SiftKeys.DECODE_MIN_SIZE),
-              conf.get(SiftKeys.DECODE_MAX_ASPECT),
-              conf.get(SiftKeys.DECODE_MAX_PIXELS));
-      // Materialise the reasons so far, so the probe runs only on rows still alive.
-      rows =
-          rows.withColumn(Columns.REJECT_REASON, reason)
-              .withColumn(Columns.REJECT_STAGE, stage)
-              .withColumn(
-                  probe,
-                  when(
-                      col(Columns.REJECT_REASON).isNull(),
-                      ImageProbeUdf.create(prober, counters.get(Stage.DECODE))
-                          .apply(col(Columns.IMAGE))));
-      Column p = col(probe);
-      Column probeReason = p.getField("reject_reason");
+    if (active.contains(Stage.MATCH)) {
+      rows = match(rows);
+    } else {
       rows =
           rows.withColumn(
-                  Columns.WIDTH, functions.coalesce(p.getField("width"), col(Columns.WIDTH)))
-              .withColumn(
-                  Columns.HEIGHT, functions.coalesce(p.getField("height"), col(Columns.HEIGHT)))
-              .withColumn(Columns.IMAGE_FORMAT, p.getField("format"));
-      Column r = col(Columns.REJECT_REASON);
-      stage =
-          when(r.isNull().and(probeReason.isNotNull()), lit(Stage.DECODE.label()))
-              .otherwise(col(Columns.REJECT_STAGE));
-      detail = when(r.isNull(), p.getField("reject_detail")).otherwise(detail);
-      reason = functions.coalesce(r, probeReason);
+              Columns.CONCEPTS, lit(null).cast(DataTypes.createArrayType(DataTypes.StringType)));
+    }
+    if (active.contains(Stage.BALANCE)) {
+      rows = balance(rows);
+    } else {
+      rows = rows.withColumn(Columns.KEEP_PROBABILITY, lit(null).cast(DataTypes.DoubleType));
+    }
+    if (active.contains(Stage.DECODE) && input.hasImage()) {
+      rows = decode(rows);
     } else {
       rows = rows.withColumn(Columns.IMAGE_FORMAT, lit(null).cast(DataTypes.StringType));
     }
-
-    rows =
-        rows.withColumn(Columns.REJECT_STAGE, stage)
-            .withColumn(Columns.REJECT_DETAIL, detail)
-            .withColumn(Columns.REJECT_REASON, reason);
     return withOffStageColumns(rows);
+  }
+
+  /** Rows no stage has rejected so far. */
+  private static Column alive() {
+    return col(Columns.REJECT_REASON).isNull();
+  }
+
+  /**
+   * Records a stage's verdict on the rows still alive: {@code reason} (a reason code or null) and
+   * {@code detail}, which are evaluated only for those rows. The verdict is materialised in a
+   * working column first so that an expensive expression runs once per row.
+   */
+  private static Dataset<Row> judge(Dataset<Row> rows, Stage stage, Column reason, Column detail) {
+    String verdict = Columns.INTERNAL_PREFIX + stage.label();
+    rows = rows.withColumn(verdict, when(alive(), reason));
+    Column r = col(verdict);
+    return rows.withColumn(
+            Columns.REJECT_STAGE,
+            when(r.isNotNull(), lit(stage.label())).otherwise(col(Columns.REJECT_STAGE)))
+        .withColumn(
+            Columns.REJECT_DETAIL,
+            when(r.isNotNull(), detail).otherwise(col(Columns.REJECT_DETAIL)))
+        .withColumn(Columns.REJECT_REASON, functions.coalesce(col(Columns.REJECT_REASON), r));
+  }
+
+  private Dataset<Row> text(Dataset<Row> rows) {
+    CaptionNormalizer normalizer = new CaptionNormalizer(conf.get(SiftKeys.TEXT_STRIP_TAGS));
+    CaptionFilter filter =
+        new CaptionFilter(
+            conf.get(SiftKeys.TEXT_MIN_CHARS),
+            conf.get(SiftKeys.TEXT_MAX_CHARS),
+            conf.get(SiftKeys.TEXT_MIN_WORDS),
+            conf.get(SiftKeys.TEXT_MAX_WORDS));
+    rows =
+        rows.withColumn(
+            Columns.CAPTION,
+            CaptionUdfs.normalize(normalizer, counters.get(Stage.TEXT))
+                .apply(col(Columns.ORIGINAL_CAPTION)));
+    Column reason = CaptionUdfs.rejectReason(filter).apply(col(Columns.CAPTION));
+    return judge(rows, Stage.TEXT, reason, lit(null).cast(DataTypes.StringType));
+  }
+
+  private Dataset<Row> match(Dataset<Row> rows) {
+    ConceptList list = concepts.list();
+    Broadcast<ConceptList> shared =
+        JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(list);
+    Column matched =
+        ConceptUdfs.match(
+                shared,
+                list.digest() + "/" + concepts.semantics(),
+                concepts.semantics(),
+                counters.get(Stage.MATCH))
+            .apply(col(Columns.CAPTION));
+    rows = rows.withColumn(Columns.CONCEPTS, when(alive(), matched));
+    Column none = functions.size(col(Columns.CONCEPTS)).equalTo(0);
+    return judge(
+        rows,
+        Stage.MATCH,
+        when(none, lit(Reject.NO_CONCEPT.code())),
+        lit(null).cast(DataTypes.StringType));
+  }
+
+  /**
+   * MetaCLIP balancing: counts per concept over the rows that reach this stage (one Spark
+   * aggregation; only head concepts, those counted more than {@code t} times, travel to the driver
+   * and back), the keep probability of every row, and the deterministic draw.
+   */
+  private Dataset<Row> balance(Dataset<Row> rows) {
+    long t = conf.get(SiftKeys.BALANCE_T);
+    long seed = conf.get(SiftKeys.BALANCE_SEED);
+    spark.sparkContext().setJobDescription("sift: count matches per concept for balancing");
+    List<Row> head =
+        rows.where(alive())
+            .select(functions.explode(col(Columns.CONCEPTS)).as("concept"))
+            .groupBy("concept")
+            .count()
+            .where(col("count").gt(t))
+            .collectAsList();
+    Map<String, Double> entryP = new HashMap<>();
+    for (Row r : head) {
+      entryP.put(r.getString(0), Balancing.entryProbability(r.getLong(1), t));
+    }
+    headConcepts = entryP.size();
+    Broadcast<Map<String, Double>> shared =
+        JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(entryP);
+    rows =
+        rows.withColumn(
+            Columns.KEEP_PROBABILITY,
+            when(alive(), ConceptUdfs.keepProbability(shared).apply(col(Columns.CONCEPTS))));
+    Column kept = ConceptUdfs.keep(seed).apply(col(Columns.ID), col(Columns.KEEP_PROBABILITY));
+    return judge(
+        rows,
+        Stage.BALANCE,
+        when(kept.unary_$bang(), lit(Reject.BALANCED_OUT.code())),
+        functions.format_string("P = %.6f", col(Columns.KEEP_PROBABILITY)));
+  }
+
+  private Dataset<Row> decode(Dataset<Row> rows) {
+    ImageProbe prober =
+        new ImageProbe(
+            ImageProbe.Verify.valueOf(conf.get(SiftKeys.DECODE_VERIFY).toUpperCase(Locale.ROOT)),
+            conf.get(SiftKeys.DECODE_MIN_SIZE),
+            conf.get(SiftKeys.DECODE_MAX_ASPECT),
+            conf.get(SiftKeys.DECODE_MAX_PIXELS));
+    String probe = Columns.INTERNAL_PREFIX + "probe";
+    rows =
+        rows.withColumn(
+            probe,
+            when(
+                alive(),
+                ImageProbeUdf.create(prober, counters.get(Stage.DECODE))
+                    .apply(col(Columns.IMAGE))));
+    Column p = col(probe);
+    rows =
+        rows.withColumn(Columns.WIDTH, functions.coalesce(p.getField("width"), col(Columns.WIDTH)))
+            .withColumn(
+                Columns.HEIGHT, functions.coalesce(p.getField("height"), col(Columns.HEIGHT)))
+            .withColumn(Columns.IMAGE_FORMAT, p.getField("format"));
+    return judge(rows, Stage.DECODE, p.getField("reject_reason"), p.getField("reject_detail"));
   }
 
   /** Ids from the input where present and non-blank, derived from content otherwise. */
@@ -222,9 +338,6 @@ public final class StagePlan {
     return rows.withColumn(Columns.SYNTHETIC_CAPTION, lit(null).cast(DataTypes.StringType))
         .withColumn(Columns.CAPTION_SOURCE, lit(null).cast(DataTypes.StringType))
         .withColumn(Columns.CLIP_SCORE, lit(null).cast(DataTypes.DoubleType))
-        .withColumn(Columns.CLIP_SCORE_SYNTHETIC, lit(null).cast(DataTypes.DoubleType))
-        .withColumn(
-            Columns.CONCEPTS, lit(null).cast(DataTypes.createArrayType(DataTypes.StringType)))
-        .withColumn(Columns.KEEP_PROBABILITY, lit(null).cast(DataTypes.DoubleType));
+        .withColumn(Columns.CLIP_SCORE_SYNTHETIC, lit(null).cast(DataTypes.DoubleType));
   }
 }

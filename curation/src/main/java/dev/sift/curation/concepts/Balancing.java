@@ -1,0 +1,55 @@
+package dev.sift.curation.concepts;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/**
+ * MetaCLIP's balancing arithmetic, with a deterministic draw where MetaCLIP's is unseeded.
+ *
+ * <ul>
+ *   <li>entry probability {@code p_e = t / max(count_e, t)};
+ *   <li>a row's keep probability {@code P = 1 − Π_{e ∈ M} (1 − p_e)} over its matched entries;
+ *   <li>keep iff {@code u(id, seed) ≤ P}, with {@code u} from SHA-256 of seed and id in [0, 1), so
+ *       the kept set depends on nothing but the rows, {@code t} and the seed.
+ * </ul>
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class Balancing {
+  private Balancing() {}
+
+  /** {@code p_e = t / max(count, t)}: 1 for tail entries, {@code t / count} for head entries. */
+  public static double entryProbability(long count, long t) {
+    return count <= t ? 1.0 : (double) t / (double) count;
+  }
+
+  /** {@code P = 1 − Π (1 − p_e)}; 0 for a row with no matched entry. */
+  public static double keepProbability(double[] entryProbabilities) {
+    double miss = 1.0;
+    for (double p : entryProbabilities) {
+      miss *= 1.0 - p;
+    }
+    return 1.0 - miss;
+  }
+
+  /** A uniform draw in [0, 1) determined by the row id and the seed alone. */
+  public static double uniform(String id, long seed) {
+    MessageDigest sha;
+    try {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform must provide SHA-256", e);
+    }
+    sha.update(ByteBuffer.allocate(Long.BYTES).putLong(seed).array());
+    sha.update(id.getBytes(StandardCharsets.UTF_8));
+    long bits = ByteBuffer.wrap(sha.digest()).getLong();
+    return (bits >>> 11) * 0x1.0p-53;
+  }
+
+  /** Whether a row with keep probability {@code p} is kept: {@code u(id, seed) ≤ p}. */
+  public static boolean keep(String id, long seed, double p) {
+    return p >= 1.0 || (p > 0.0 && uniform(id, seed) <= p);
+  }
+}
