@@ -1,5 +1,7 @@
 package dev.sift.curation.image;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +26,8 @@ import java.util.Map;
  * <p>Immutable and thread-safe; serialisable to executors. Holds no native resources.
  */
 public final class ClipPreprocessor implements Serializable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private static final long serialVersionUID = 1L;
 
   /** The file name Hugging Face gives the processor configuration. */
@@ -134,14 +138,20 @@ public final class ClipPreprocessor implements Serializable {
    * @throws IllegalArgumentException for invalid JSON or unsupported values
    */
   public static ClipPreprocessor fromJson(String json, Reference reference) {
-    if (!(MiniJson.parse(json) instanceof Map<?, ?> root)) {
+    Object parsed;
+    try {
+      parsed = JSON.readValue(json, Object.class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("invalid JSON: " + e.getOriginalMessage(), e);
+    }
+    if (!(parsed instanceof Map<?, ?> root)) {
       throw new IllegalArgumentException("preprocessor config is not a JSON object");
     }
     require(flag(root, "do_resize", true), "do_resize", false, "true");
     require(flag(root, "do_center_crop", true), "do_center_crop", false, "true");
     Object resample = root.get("resample");
     require(
-        resample == null || (resample instanceof Double d && d == 3.0),
+        resample == null || (resample instanceof Number n && n.doubleValue() == 3.0),
         "resample",
         resample,
         "3 (bicubic)");
@@ -287,8 +297,8 @@ public final class ClipPreprocessor implements Serializable {
   }
 
   private static double number(Object v, String key) {
-    require(v instanceof Double, key, v, "a number");
-    return (Double) v;
+    require(v instanceof Number, key, v, "a number");
+    return ((Number) v).doubleValue();
   }
 
   private static double[] triple(Object v, String key) {

@@ -209,7 +209,7 @@ class ClipPreprocessorTest {
                     null))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("resample")
-        .hasMessageContaining("2.0");
+        .hasMessageContaining("resample = 2 ");
     assertThatThrownBy(
             () ->
                 ClipPreprocessor.fromJson(
