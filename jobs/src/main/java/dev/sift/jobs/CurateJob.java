@@ -6,6 +6,7 @@ import dev.sift.curation.models.Devices;
 import dev.sift.jobs.config.SiftConf;
 import dev.sift.jobs.config.SiftKeys;
 import dev.sift.jobs.pipeline.Columns;
+import dev.sift.jobs.pipeline.Command;
 import dev.sift.jobs.pipeline.ConceptSource;
 import dev.sift.jobs.pipeline.InputReader;
 import dev.sift.jobs.pipeline.OutputWriter;
@@ -41,10 +42,9 @@ public final class CurateJob {
   private CurateJob() {}
 
   /**
-   * @param command the command name, for the manifest
-   * @param textOnly run only the text stages ({@code match})
+   * @param command which stages run, and how the input is read
    */
-  public static Result run(SparkSession spark, SiftConf conf, String command, boolean textOnly) {
+  public static Result run(SparkSession spark, SiftConf conf, Command command) {
     long t0 = System.nanoTime();
     Instant started = Instant.now();
     String outPath = conf.get(SiftKeys.OUTPUT_PATH);
@@ -52,28 +52,33 @@ public final class CurateJob {
       throw new SiftUserException(
           "no output: set sift.output.path in the config file or give --output DIR");
     }
-    List<Stage> stages = StagePlan.stagesFor(conf, textOnly);
+    List<Stage> stages = StagePlan.stagesFor(conf, command);
     checkDevice(conf.get(SiftKeys.DEVICE));
     OutputWriter out = new OutputWriter(spark, outPath);
-    InputReader.Input input = InputReader.read(spark, conf);
+    InputReader.Input input =
+        command == Command.BALANCE
+            ? InputReader.readMatchOutput(spark, conf)
+            : InputReader.read(spark, conf);
     out.prepare(conf.get(SiftKeys.OUTPUT_MODE));
     long tPrepared = System.nanoTime();
 
     ConceptSource concepts = stages.contains(Stage.MATCH) ? ConceptSource.load(spark, conf) : null;
     StagePlan plan = new StagePlan(spark, conf, stages, concepts);
-    Dataset<Row> tagged = plan.build(input).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> built =
+        command == Command.BALANCE ? plan.buildBalanceOnly(input.rows()) : plan.build(input);
+    Dataset<Row> tagged = built.persist(StorageLevel.MEMORY_AND_DISK());
     try (ProgressReporter progress =
         new ProgressReporter(spark, plan.counters(), conf.get(SiftKeys.PROGRESS_INTERVAL))) {
-      spark.sparkContext().setJobDescription("sift " + command + ": stages and write");
+      spark.sparkContext().setJobDescription("sift " + command.label() + ": stages and write");
       out.writeRows(tagged, conf.get(SiftKeys.OUTPUT_IMAGE_BYTES));
-      out.writeConceptCounts(tagged, concepts != null);
+      out.writeConceptCounts(tagged, concepts != null || command == Command.BALANCE);
       progress.log();
     } finally {
       tagged.unpersist(false);
     }
     long tWritten = System.nanoTime();
 
-    spark.sparkContext().setJobDescription("sift " + command + ": counts");
+    spark.sparkContext().setJobDescription("sift " + command.label() + ": counts");
     long inputRows = input.rows().count();
     long accepted = spark.read().parquet(out.path(OutputWriter.ACCEPTED)).count();
     Dataset<Row> rejected = spark.read().parquet(out.path(OutputWriter.REJECTED));
@@ -116,7 +121,7 @@ public final class CurateJob {
     manifest.put("sift_version", BuildInfo.version());
     manifest.put("git_commit", BuildInfo.gitCommit());
     manifest.put("spark_version", spark.version());
-    manifest.put("command", command);
+    manifest.put("command", command.label());
     manifest.put("started_at", started.toString());
     manifest.put("finished_at", Instant.now().toString());
     manifest.put("config_source", conf.source());
@@ -133,12 +138,14 @@ public final class CurateJob {
     manifest.put("stages", stageStatus(stages, input.hasImage()));
     if (concepts != null) {
       Map<String, Object> c = concepts.describe();
-      if (stages.contains(Stage.BALANCE)) {
-        c.put("t", conf.get(SiftKeys.BALANCE_T));
-        c.put("seed", conf.get(SiftKeys.BALANCE_SEED));
-        c.put("head_concepts", plan.headConcepts());
-      }
       manifest.put("concepts", c);
+    }
+    if (stages.contains(Stage.BALANCE)) {
+      Map<String, Object> b = new LinkedHashMap<>();
+      b.put("t", conf.get(SiftKeys.BALANCE_T));
+      b.put("seed", conf.get(SiftKeys.BALANCE_SEED));
+      b.put("head_concepts", plan.headConcepts());
+      manifest.put("balance", b);
     }
     manifest.put("models", List.of());
     manifest.put("timings", timings);

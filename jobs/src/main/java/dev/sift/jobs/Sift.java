@@ -98,7 +98,7 @@ public final class Sift implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      return runPipeline(spec, options, "curate", false);
+      return runPipeline(spec, options, dev.sift.jobs.pipeline.Command.CURATE);
     }
   }
 
@@ -114,7 +114,24 @@ public final class Sift implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      return runPipeline(spec, options, "match", true);
+      return runPipeline(spec, options, dev.sift.jobs.pipeline.Command.MATCH);
+    }
+  }
+
+  @Command(
+      name = "balance",
+      mixinStandardHelpOptions = true,
+      description =
+          "MetaCLIP balancing over the output of an earlier match run (--input DIR): counts"
+              + " per concept recomputed from its rows, keep probability with sift.balance.t,"
+              + " deterministic draw with sift.balance.seed. Try several t without re-matching.")
+  static final class Balance implements Callable<Integer> {
+    @Mixin RunOptions options;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      return runPipeline(spec, options, dev.sift.jobs.pipeline.Command.BALANCE);
     }
   }
 
@@ -132,16 +149,18 @@ public final class Sift implements Callable<Integer> {
   }
 
   private static int runPipeline(
-      CommandLine.Model.CommandSpec spec, RunOptions options, String command, boolean textOnly) {
+      CommandLine.Model.CommandSpec spec,
+      RunOptions options,
+      dev.sift.jobs.pipeline.Command command) {
     PrintWriter out = spec.commandLine().getOut();
     SiftConf conf = options.load();
     SparkSession existing = SparkSession.getActiveSession().getOrElse(() -> null);
-    SparkSession spark = existing != null ? existing : createSession(conf, command);
+    SparkSession spark = existing != null ? existing : createSession(conf, command.label());
     try {
-      CurateJob.Result r = CurateJob.run(spark, conf, command, textOnly);
+      CurateJob.Result r = CurateJob.run(spark, conf, command);
       out.printf(
           "sift %s: %,d input rows -> %,d accepted, %,d rejected%n",
-          command, r.input(), r.accepted(), r.rejected());
+          command.label(), r.input(), r.accepted(), r.rejected());
       out.printf("  accepted:       %s/accepted%n", r.output());
       out.printf("  rejected:       %s/rejected%n", r.output());
       out.printf("  concept counts: %s/concept_counts%n", r.output());
@@ -176,8 +195,8 @@ public final class Sift implements Callable<Integer> {
     CommandLine cli = new CommandLine(new Sift());
     cli.addSubcommand("curate", new Curate());
     cli.addSubcommand("match", new Match());
+    cli.addSubcommand("balance", new Balance());
     String[][] planned = {
-      {"balance", "MetaCLIP balancing over an existing match output."},
       {"score", "Decode and CLIP scores for an input, without filtering."},
       {"recaption", "Captions for an input, with their CLIP scores."},
       {"report", "(Re)build the report of an output directory."},

@@ -181,6 +181,46 @@ class MatchBalanceTest extends SparkTestBase {
     assertThat(ids(part(otherSeed, "accepted"))).isNotEqualTo(ids(part(curated, "accepted")));
   }
 
+  @Test
+  void balanceOverAMatchOutputKeepsWhatCurateKeeps() throws Exception {
+    Path matched = tmp.resolve("for-balance");
+    assertThat(run("match", ALT_TEXT, matched).exitCode()).isZero();
+    Path balanced = tmp.resolve("balanced-50");
+    SiftRun r =
+        SiftRun.of(
+            "balance",
+            "--input",
+            matched.toString(),
+            "--output",
+            balanced.toString(),
+            "--set",
+            "sift.balance.t=50");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    // Same rows reach balancing, same counts, same draw: the same rows are kept.
+    assertThat(ids(part(balanced, "accepted"))).isEqualTo(ids(part(curated, "accepted")));
+    JsonNode m = SiftRun.manifest(balanced);
+    assertThat(m.get("counts").get("input").asLong()).isEqualTo(part(matched, "accepted").count());
+    assertThat(m.get("balance").get("t").asLong()).isEqualTo(50);
+    // A larger t keeps more; t above every count keeps everything.
+    Path loose = tmp.resolve("balanced-big");
+    assertThat(
+            SiftRun.of(
+                    "balance",
+                    "--input",
+                    matched.toString(),
+                    "--output",
+                    loose.toString(),
+                    "--set",
+                    "sift.balance.t=1000000")
+                .exitCode())
+        .isZero();
+    assertThat(part(loose, "accepted").count()).isEqualTo(part(matched, "accepted").count());
+    SiftRun notMatched =
+        SiftRun.of("balance", "--input", ALT_TEXT, "--output", tmp.resolve("x").toString());
+    assertThat(notMatched.exitCode()).isEqualTo(2);
+    assertThat(notMatched.err()).contains("concepts", "Run sift match first");
+  }
+
   private static Set<String> ids(Dataset<Row> rows) {
     return new HashSet<>(rows.select("id").as(Encoders.STRING()).collectAsList());
   }

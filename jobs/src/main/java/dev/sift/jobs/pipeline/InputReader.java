@@ -101,6 +101,51 @@ public final class InputReader {
     return map(raw, conf, names.get(0), names);
   }
 
+  /**
+   * The input of the {@code balance} command: the accepted rows of an earlier {@code match} (or
+   * {@code curate}) output, given as the output directory or its {@code accepted/}. They must carry
+   * Sift's {@code id} and {@code concepts} columns.
+   */
+  public static Input readMatchOutput(SparkSession spark, SiftConf conf) {
+    String path = conf.get(SiftKeys.INPUT_PATH);
+    if (path == null || path.isBlank()) {
+      throw new SiftUserException(
+          "no input: give --input with the output directory of an earlier sift match run");
+    }
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    String accepted = path;
+    try {
+      Path candidate = new Path(path, OutputWriter.ACCEPTED);
+      if (candidate.getFileSystem(hadoop).exists(candidate)) {
+        accepted = candidate.toString();
+      }
+    } catch (IOException e) {
+      throw new SiftUserException("cannot read input path " + path + ": " + e.getMessage(), e);
+    }
+    List<FileStatus> files = listFiles(hadoop, accepted, "parquet");
+    checkParquetFooters(hadoop, files);
+    Dataset<Row> rows = spark.read().parquet(nonEmpty(files));
+    StructType schema = rows.schema();
+    boolean ok =
+        hasField(schema, Columns.ID)
+            && schema.apply(Columns.ID).dataType().equals(DataTypes.StringType)
+            && hasField(schema, Columns.CONCEPTS)
+            && schema
+                .apply(Columns.CONCEPTS)
+                .dataType()
+                .equals(DataTypes.createArrayType(DataTypes.StringType));
+    if (!ok) {
+      throw new SiftUserException(
+          "balance reads the output of sift match: "
+              + accepted
+              + " needs columns id (string) and concepts (array<string>); columns found: "
+              + describe(schema)
+              + ". Run sift match first.");
+    }
+    List<String> names = files.stream().map(f -> f.getPath().toString()).toList();
+    return new Input(rows, hasField(schema, Columns.IMAGE), true, names);
+  }
+
   private static List<FileStatus> listFiles(Configuration hadoop, String path, String format) {
     List<FileStatus> files = new ArrayList<>();
     try {

@@ -74,17 +74,21 @@ public final class StagePlan {
   }
 
   /**
-   * The stages a command runs: every available stage whose enabled key is true, restricted to the
-   * text stages for {@code match}.
+   * The stages a command runs: for {@code curate}, every available stage whose enabled key is true;
+   * for {@code match}, read, text and match; for {@code balance}, read and balance.
    *
-   * @throws dev.sift.jobs.SiftUserException when an enabled stage is not available yet
+   * @throws dev.sift.jobs.SiftUserException when an enabled stage is not available yet, or
+   *     balancing is asked for without matching
    */
-  public static List<Stage> stagesFor(SiftConf conf, boolean textOnly) {
+  public static List<Stage> stagesFor(SiftConf conf, Command command) {
+    if (command == Command.BALANCE) {
+      return List.of(Stage.READ, Stage.BALANCE, Stage.WRITE);
+    }
     List<Stage> stages = new ArrayList<>();
     for (Stage stage : Stage.values()) {
       boolean on = stage.enabledKey() == null || conf.get(stage.enabledKey());
       // The match command exists to match: it runs the match stage whatever the key says.
-      if (textOnly && stage == Stage.MATCH) {
+      if (command == Command.MATCH && stage == Stage.MATCH) {
         on = true;
       }
       if (!on) {
@@ -97,7 +101,7 @@ public final class StagePlan {
                 + stage.label()
                 + " stage is not available yet in this version of Sift; set it to false");
       }
-      if (textOnly
+      if (command == Command.MATCH
           && stage != Stage.READ
           && stage != Stage.TEXT
           && stage != Stage.MATCH
@@ -166,6 +170,20 @@ public final class StagePlan {
       rows = rows.withColumn(Columns.IMAGE_FORMAT, lit(null).cast(DataTypes.StringType));
     }
     return withOffStageColumns(rows);
+  }
+
+  /**
+   * The {@code balance} command: balancing alone over the accepted rows of an earlier {@code match}
+   * output, whose columns (Sift's own) pass through unchanged but for {@code keep_probability} and
+   * the reject columns.
+   */
+  public Dataset<Row> buildBalanceOnly(Dataset<Row> matched) {
+    Dataset<Row> rows =
+        matched
+            .withColumn(Columns.REJECT_REASON, lit(null).cast(DataTypes.StringType))
+            .withColumn(Columns.REJECT_STAGE, lit(null).cast(DataTypes.StringType))
+            .withColumn(Columns.REJECT_DETAIL, lit(null).cast(DataTypes.StringType));
+    return balance(rows);
   }
 
   /** Rows no stage has rejected so far. */
