@@ -1,0 +1,840 @@
+package dev.sift.curation.models;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import ai.onnxruntime.platform.Fp16Conversions;
+import dev.sift.curation.image.ClipPreprocessor;
+import dev.sift.curation.models.Devices.Device;
+import dev.sift.curation.text.ClipTokenizer;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * A CLIP model exported to ONNX: the image tower, the text tower, and the tokenizer and image
+ * preprocessor that feed them, loaded from one model directory. It turns a batch of preprocessed
+ * images or a batch of captions into L2-normalised embeddings, whose dot product is the CLIP score.
+ *
+ * <p>Layouts: the Hugging Face / Optimum split ({@code vision_model.onnx}, {@code text_model.onnx})
+ * or the OpenCLIP-style one ({@code visual.onnx}, {@code textual.onnx}), with {@code
+ * tokenizer.json} (and optionally {@code tokenizer_config.json}) and {@code
+ * preprocessor_config.json} beside them. Input and output names, element types and shapes are read
+ * from the sessions: the image input is {@code pixel_values} or the tower's only input, {@code [N,
+ * 3, H, W]}; the text inputs are {@code input_ids} (else the only integer input that is not the
+ * mask) and, when the tower has one, {@code attention_mask}, int64 or int32; the output is {@code
+ * image_embeds} / {@code text_embeds}, else the only output, else the first 2-D output. A text
+ * tower with a fixed sequence length gets every batch padded to it; otherwise a batch is padded to
+ * its longest caption, which gives the same embeddings for CLIP's causal text tower and is faster.
+ * float16 and bfloat16 towers are accepted: pixels are converted on the way in, embeddings on the
+ * way out. The models' own outputs are not normalised; Sift normalises them here.
+ *
+ * <p>Thread safety: {@link #embedImages} and {@link #embedTexts} may be called from many threads at
+ * once (ONNX Runtime sessions allow concurrent {@code run}); Spark task threads share one instance
+ * per executor JVM and device. Each call runs one batch; the caller chooses the batch size.
+ *
+ * <p>Lifecycle and ownership: {@link #open} creates two ONNX Runtime sessions and the tokenizer;
+ * the creator owns the model and closes it (in Spark, the per-executor model cache at JVM
+ * shutdown). {@link #close} waits for batches in flight, then closes the sessions and the
+ * tokenizer; the {@link #tokenizer()} and {@link #preprocessor()} it hands out are only borrowed
+ * and must not be closed by callers. The {@link OrtEnvironment} is the JVM's single environment
+ * ({@link OrtEnvironment#getEnvironment()}), owned by ONNX Runtime and never closed here. Not
+ * serialisable: open it on the executor from the model directory.
+ */
+public final class ClipModel implements AutoCloseable {
+
+  /** The two file layouts a CLIP model directory may have. */
+  public enum Layout {
+    /** Hugging Face / Optimum split export: {@code vision_model.onnx}, {@code text_model.onnx}. */
+    HUGGING_FACE("vision_model.onnx", "text_model.onnx"),
+    /** OpenCLIP-style export: {@code visual.onnx}, {@code textual.onnx}. */
+    OPEN_CLIP("visual.onnx", "textual.onnx");
+
+    private final String visionFile;
+    private final String textFile;
+
+    Layout(String visionFile, String textFile) {
+      this.visionFile = visionFile;
+      this.textFile = textFile;
+    }
+
+    /** File name of the image tower. */
+    public String visionFile() {
+      return visionFile;
+    }
+
+    /** File name of the text tower. */
+    public String textFile() {
+      return textFile;
+    }
+  }
+
+  /**
+   * Where and how the sessions run.
+   *
+   * @param device {@link Device#CPU} or {@link Device#CUDA}; CUDA needs the {@code gpu} build
+   *     ({@code onnxruntime_gpu}) and fails at {@link #open} without it
+   * @param deviceId the CUDA device ordinal (from Spark's resource scheduling, never assumed to be
+   *     0); ignored on the CPU
+   * @param intraOpThreads threads ONNX Runtime uses inside one operator on the CPU; 0 leaves ONNX
+   *     Runtime's default (one per physical core), which oversubscribes an executor that runs
+   *     several tasks, so Spark callers should set it
+   */
+  public record Options(Device device, int deviceId, int intraOpThreads) {
+    public Options {
+      Objects.requireNonNull(device, "device");
+      if (deviceId < 0) {
+        throw new IllegalArgumentException("deviceId must be >= 0: " + deviceId);
+      }
+      if (intraOpThreads < 0) {
+        throw new IllegalArgumentException(
+            "intraOpThreads must be >= 0 (0 = ONNX Runtime's default): " + intraOpThreads);
+      }
+    }
+
+    /** CPU with ONNX Runtime's default thread count. */
+    public static Options cpu() {
+      return new Options(Device.CPU, 0, 0);
+    }
+
+    /** CPU with {@code intraOpThreads} threads per operator. */
+    public static Options cpu(int intraOpThreads) {
+      return new Options(Device.CPU, 0, intraOpThreads);
+    }
+
+    /** CUDA device {@code deviceId}. */
+    public static Options cuda(int deviceId) {
+      return new Options(Device.CUDA, deviceId, 0);
+    }
+  }
+
+  static final String TOKENIZER_JSON = "tokenizer.json";
+  private static final String PIXEL_VALUES = "pixel_values";
+  private static final String INPUT_IDS = "input_ids";
+  private static final String ATTENTION_MASK = "attention_mask";
+  private static final String IMAGE_EMBEDS = "image_embeds";
+  private static final String TEXT_EMBEDS = "text_embeds";
+
+  private final Path directory;
+  private final Layout layout;
+  private final Options options;
+  private final OrtEnvironment env;
+  private final OrtSession vision;
+  private final OrtSession text;
+  private final ClipTokenizer tokenizer;
+  private final ClipPreprocessor preprocessor;
+  private final Path visionPath;
+  private final Path textPath;
+  private final String pixelInput;
+  private final OnnxJavaType pixelType;
+  private final String imageOutput;
+  private final String idsInput;
+  private final String maskInput;
+  private final OnnxJavaType tokenType;
+  private final boolean fixedTextLength;
+  private final String textOutput;
+  private final int embeddingDim;
+  private final ReadWriteLock closeLock = new ReentrantReadWriteLock();
+  private boolean closed;
+
+  private ClipModel(
+      Path directory,
+      Layout layout,
+      Options options,
+      OrtEnvironment env,
+      OrtSession vision,
+      OrtSession text,
+      ClipTokenizer tokenizer,
+      ClipPreprocessor preprocessor,
+      VisionIo visionIo,
+      TextIo textIo,
+      int embeddingDim) {
+    this.directory = directory;
+    this.layout = layout;
+    this.options = options;
+    this.env = env;
+    this.vision = vision;
+    this.text = text;
+    this.tokenizer = tokenizer;
+    this.preprocessor = preprocessor;
+    this.visionPath = directory.resolve(layout.visionFile());
+    this.textPath = directory.resolve(layout.textFile());
+    this.pixelInput = visionIo.input();
+    this.pixelType = visionIo.type();
+    this.imageOutput = visionIo.output();
+    this.idsInput = textIo.ids();
+    this.maskInput = textIo.mask();
+    this.tokenType = textIo.tokenType();
+    this.fixedTextLength = textIo.fixedLength() > 0;
+    this.textOutput = textIo.output();
+    this.embeddingDim = embeddingDim;
+  }
+
+  /** Opens {@code directory} on the CPU with ONNX Runtime's default threads. */
+  public static ClipModel open(Path directory) throws IOException {
+    return open(directory, Options.cpu());
+  }
+
+  /**
+   * Opens the model in {@code directory}.
+   *
+   * @throws IllegalArgumentException when the directory has neither layout (the message lists the
+   *     files found), lacks the tokenizer or preprocessor configuration, or the towers' inputs and
+   *     outputs are not those of a CLIP model
+   * @throws IOException when a file cannot be read, or ONNX Runtime cannot load a tower on the
+   *     requested device (for CUDA: no CUDA provider in this build, or no such device)
+   */
+  public static ClipModel open(Path directory, Options options) throws IOException {
+    Objects.requireNonNull(directory, "directory");
+    Objects.requireNonNull(options, "options");
+    Layout layout = detectLayout(directory);
+    for (String required : List.of(TOKENIZER_JSON, ClipPreprocessor.CONFIG_FILE)) {
+      if (!Files.isRegularFile(directory.resolve(required))) {
+        throw new IllegalArgumentException(
+            "CLIP model directory "
+                + directory
+                + " has no "
+                + required
+                + " beside its ONNX files; it holds "
+                + listing(directory));
+      }
+    }
+    ClipPreprocessor preprocessor =
+        ClipPreprocessor.fromConfig(
+            directory.resolve(ClipPreprocessor.CONFIG_FILE),
+            ClipPreprocessor.Reference.TORCHVISION);
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    List<AutoCloseable> opened = new ArrayList<>();
+    try {
+      Path visionPath = directory.resolve(layout.visionFile());
+      Path textPath = directory.resolve(layout.textFile());
+      OrtSession vision = createSession(env, visionPath, options);
+      opened.add(vision);
+      OrtSession text = createSession(env, textPath, options);
+      opened.add(text);
+      VisionIo visionIo = VisionIo.of(vision, visionPath, preprocessor);
+      TextIo textIo = TextIo.of(text, textPath);
+      int imageDim = visionIo.dim();
+      int textDim = textIo.dim();
+      if (imageDim > 0 && textDim > 0 && imageDim != textDim) {
+        throw new IllegalArgumentException(
+            "CLIP towers disagree on the embedding size: "
+                + visionPath
+                + " gives "
+                + imageDim
+                + ", "
+                + textPath
+                + " gives "
+                + textDim);
+      }
+      ClipTokenizer tokenizer =
+          textIo.fixedLength() > 0
+              ? ClipTokenizer.open(directory, textIo.fixedLength())
+              : ClipTokenizer.open(directory);
+      opened.add(tokenizer);
+      return new ClipModel(
+          directory,
+          layout,
+          options,
+          env,
+          vision,
+          text,
+          tokenizer,
+          preprocessor,
+          visionIo,
+          textIo,
+          Math.max(imageDim, textDim));
+    } catch (OrtException e) {
+      closeAll(opened, e);
+      throw new IOException("cannot read the towers of " + directory + ": " + e.getMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      closeAll(opened, e);
+      throw e;
+    }
+  }
+
+  private static Layout detectLayout(Path directory) throws IOException {
+    if (!Files.isDirectory(directory)) {
+      throw new IllegalArgumentException("CLIP model directory " + directory + " does not exist");
+    }
+    List<Layout> present = new ArrayList<>();
+    for (Layout layout : Layout.values()) {
+      if (Files.isRegularFile(directory.resolve(layout.visionFile()))
+          && Files.isRegularFile(directory.resolve(layout.textFile()))) {
+        present.add(layout);
+      }
+    }
+    if (present.size() == 1) {
+      return present.get(0);
+    }
+    String expected =
+        Stream.of(Layout.values())
+            .map(l -> l.visionFile() + " + " + l.textFile() + " (" + l + ")")
+            .collect(Collectors.joining(" or "));
+    throw new IllegalArgumentException(
+        "CLIP model directory "
+            + directory
+            + (present.isEmpty() ? " matches no layout" : " matches both layouts")
+            + ": expected "
+            + expected
+            + "; it holds "
+            + listing(directory));
+  }
+
+  private static String listing(Path directory) throws IOException {
+    try (Stream<Path> files = Files.list(directory)) {
+      List<String> names =
+          files
+              .map(p -> p.getFileName().toString() + (Files.isDirectory(p) ? "/" : ""))
+              .sorted()
+              .toList();
+      return names.isEmpty() ? "no files" : names.toString();
+    }
+  }
+
+  private static OrtSession createSession(OrtEnvironment env, Path file, Options options)
+      throws IOException {
+    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+      if (options.intraOpThreads() > 0) {
+        so.setIntraOpNumThreads(options.intraOpThreads());
+      }
+      if (options.device() == Device.CUDA) {
+        // Only when asked: the CPU build has no CUDA provider and would fail here.
+        so.addCUDA(options.deviceId());
+      }
+      return env.createSession(file.toString(), so);
+    } catch (OrtException e) {
+      throw new IOException(
+          "ONNX Runtime cannot load " + file + " on " + describe(options) + ": " + e.getMessage(),
+          e);
+    }
+  }
+
+  private static void closeAll(List<AutoCloseable> opened, Exception failure) {
+    for (int i = opened.size() - 1; i >= 0; i--) {
+      try {
+        opened.get(i).close();
+      } catch (Exception e) {
+        failure.addSuppressed(e);
+      }
+    }
+  }
+
+  private static String describe(Options options) {
+    return options.device() == Device.CUDA
+        ? "CUDA device " + options.deviceId()
+        : "CPU"
+            + (options.intraOpThreads() > 0 ? " (" + options.intraOpThreads() + " threads)" : "");
+  }
+
+  /** The tensor names and types of the image tower. */
+  private record VisionIo(String input, OnnxJavaType type, String output, int dim) {
+    static VisionIo of(OrtSession session, Path file, ClipPreprocessor preprocessor)
+        throws OrtException {
+      Map<String, NodeInfo> inputs = session.getInputInfo();
+      String input;
+      if (inputs.containsKey(PIXEL_VALUES)) {
+        input = PIXEL_VALUES;
+      } else if (inputs.size() == 1) {
+        input = inputs.keySet().iterator().next();
+      } else {
+        throw new IllegalArgumentException(
+            file + ": no input named " + PIXEL_VALUES + " among " + describe(inputs));
+      }
+      TensorInfo info = tensorInfo(inputs.get(input), file, input);
+      OnnxJavaType type = info.type;
+      if (type != OnnxJavaType.FLOAT
+          && type != OnnxJavaType.FLOAT16
+          && type != OnnxJavaType.BFLOAT16) {
+        throw new IllegalArgumentException(
+            file + ": image input " + input + " is " + type + ", expected float32 or float16");
+      }
+      long[] shape = info.getShape();
+      long[] expected = {-1, 3, preprocessor.cropHeight(), preprocessor.cropWidth()};
+      boolean fits = shape.length == 4;
+      for (int i = 1; fits && i < 4; i++) {
+        fits = shape[i] <= 0 || shape[i] == expected[i];
+      }
+      if (!fits) {
+        throw new IllegalArgumentException(
+            file
+                + ": image input "
+                + input
+                + " has shape "
+                + Arrays.toString(shape)
+                + ", but "
+                + ClipPreprocessor.CONFIG_FILE
+                + " makes [N, 3, "
+                + preprocessor.cropHeight()
+                + ", "
+                + preprocessor.cropWidth()
+                + "]");
+      }
+      String output = embeddingOutput(session, file, IMAGE_EMBEDS);
+      return new VisionIo(input, type, output, outputDim(session, output));
+    }
+  }
+
+  /** The tensor names and types of the text tower. */
+  private record TextIo(
+      String ids, String mask, OnnxJavaType tokenType, int fixedLength, String output, int dim) {
+    static TextIo of(OrtSession session, Path file) throws OrtException {
+      Map<String, NodeInfo> inputs = session.getInputInfo();
+      String mask = inputs.containsKey(ATTENTION_MASK) ? ATTENTION_MASK : null;
+      String ids;
+      if (inputs.containsKey(INPUT_IDS)) {
+        ids = INPUT_IDS;
+      } else {
+        List<String> candidates = new ArrayList<>();
+        for (Map.Entry<String, NodeInfo> e : inputs.entrySet()) {
+          if (!e.getKey().equals(mask) && isTokenType(e.getValue())) {
+            candidates.add(e.getKey());
+          }
+        }
+        if (candidates.size() != 1) {
+          throw new IllegalArgumentException(
+              file
+                  + ": cannot tell the token input: no input named "
+                  + INPUT_IDS
+                  + " and "
+                  + candidates.size()
+                  + " other integer inputs among "
+                  + describe(inputs));
+        }
+        ids = candidates.get(0);
+      }
+      for (String name : inputs.keySet()) {
+        if (!name.equals(ids) && !name.equals(mask)) {
+          throw new IllegalArgumentException(
+              file
+                  + ": unsupported text input "
+                  + name
+                  + "; a CLIP text tower takes token ids and optionally "
+                  + ATTENTION_MASK
+                  + ", it has "
+                  + describe(inputs));
+        }
+      }
+      TensorInfo idsInfo = tensorInfo(inputs.get(ids), file, ids);
+      if (!isTokenType(inputs.get(ids)) || idsInfo.getShape().length != 2) {
+        throw new IllegalArgumentException(
+            file + ": token input " + ids + " is " + idsInfo + ", expected int64 or int32 [N, L]");
+      }
+      if (mask != null) {
+        TensorInfo maskInfo = tensorInfo(inputs.get(mask), file, mask);
+        if (maskInfo.type != idsInfo.type || maskInfo.getShape().length != 2) {
+          throw new IllegalArgumentException(
+              file + ": " + mask + " is " + maskInfo + ", expected the type and rank of " + ids);
+        }
+      }
+      long length = idsInfo.getShape()[1];
+      if (length == 1 || length > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException(
+            file + ": token input " + ids + " has fixed length " + length + ", too short for CLIP");
+      }
+      String output = embeddingOutput(session, file, TEXT_EMBEDS);
+      return new TextIo(
+          ids, mask, idsInfo.type, (int) Math.max(length, 0), output, outputDim(session, output));
+    }
+
+    private static boolean isTokenType(NodeInfo node) {
+      return node.getInfo() instanceof TensorInfo t
+          && (t.type == OnnxJavaType.INT64 || t.type == OnnxJavaType.INT32);
+    }
+  }
+
+  private static TensorInfo tensorInfo(NodeInfo node, Path file, String name) {
+    if (node.getInfo() instanceof TensorInfo info) {
+      return info;
+    }
+    throw new IllegalArgumentException(file + ": " + name + " is not a tensor: " + node.getInfo());
+  }
+
+  /** {@code preferred}, else the only output, else the first 2-D output. */
+  private static String embeddingOutput(OrtSession session, Path file, String preferred)
+      throws OrtException {
+    Map<String, NodeInfo> outputs = session.getOutputInfo();
+    String name = null;
+    if (outputs.containsKey(preferred)) {
+      name = preferred;
+    } else if (outputs.size() == 1) {
+      name = outputs.keySet().iterator().next();
+    } else {
+      for (Map.Entry<String, NodeInfo> e : outputs.entrySet()) {
+        if (e.getValue().getInfo() instanceof TensorInfo t && t.getShape().length == 2) {
+          name = e.getKey();
+          break;
+        }
+      }
+    }
+    TensorInfo info = name == null ? null : tensorInfo(outputs.get(name), file, name);
+    if (info == null
+        || info.getShape().length != 2
+        || !(info.type == OnnxJavaType.FLOAT
+            || info.type == OnnxJavaType.FLOAT16
+            || info.type == OnnxJavaType.BFLOAT16)) {
+      throw new IllegalArgumentException(
+          file
+              + ": no embedding output: expected "
+              + preferred
+              + " or a float [N, D] output, it has "
+              + describe(outputs));
+    }
+    return name;
+  }
+
+  private static int outputDim(OrtSession session, String output) throws OrtException {
+    long d = ((TensorInfo) session.getOutputInfo().get(output).getInfo()).getShape()[1];
+    return d > 0 && d <= Integer.MAX_VALUE ? (int) d : -1;
+  }
+
+  private static String describe(Map<String, NodeInfo> nodes) {
+    return nodes.values().stream()
+        .map(n -> n.getName() + " " + n.getInfo())
+        .collect(Collectors.joining(", ", "[", "]"));
+  }
+
+  /** The model directory. */
+  public Path directory() {
+    return directory;
+  }
+
+  /** Which file layout the directory has. */
+  public Layout layout() {
+    return layout;
+  }
+
+  /** The device and threads the sessions run with. */
+  public Options options() {
+    return options;
+  }
+
+  /**
+   * The preprocessor of {@code preprocessor_config.json}; immutable, so callers may use it from any
+   * thread (and serialise it) to fill the pixel buffer of {@link #embedImages}.
+   */
+  public ClipPreprocessor preprocessor() {
+    return preprocessor;
+  }
+
+  /** The model's tokenizer, borrowed: it is closed with the model, never by the caller. */
+  public ClipTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  /** Floats per image in {@link #embedImages}'s buffer: {@code 3 * H * W}. */
+  public int imageLength() {
+    return preprocessor.outputLength();
+  }
+
+  /** The embedding size when the towers declare it, else -1 (then known from the outputs). */
+  public int embeddingDim() {
+    return embeddingDim;
+  }
+
+  /** Names of the tensors read from the sessions, for logs: {@code input -> output} per tower. */
+  public String describeTensors() {
+    return visionPath.getFileName()
+        + ": "
+        + pixelInput
+        + " "
+        + pixelType
+        + " -> "
+        + imageOutput
+        + "; "
+        + textPath.getFileName()
+        + ": "
+        + idsInput
+        + (maskInput == null ? "" : ", " + maskInput)
+        + " "
+        + tokenType
+        + (fixedTextLength ? " (fixed length " + tokenizer.maxLength() + ")" : "")
+        + " -> "
+        + textOutput;
+  }
+
+  /**
+   * Embeds {@code n} preprocessed images.
+   *
+   * @param pixels {@code n} images of {@link #imageLength()} floats each, channel-major, as {@link
+   *     ClipPreprocessor#preprocess(dev.sift.curation.image.RgbImage, float[], int)} writes them at
+   *     offset {@code i * imageLength()}; entries past {@code n * imageLength()} are ignored, so a
+   *     batch buffer can be reused for a short last batch
+   * @return {@code n} L2-normalised embeddings, row {@code i} for image {@code i}
+   * @throws InferenceException when ONNX Runtime fails on the batch
+   * @throws IllegalStateException after {@link #close}
+   */
+  public float[][] embedImages(float[] pixels, int n) {
+    Objects.requireNonNull(pixels, "pixels");
+    int length = imageLength();
+    if (n < 0 || (long) n * length > pixels.length) {
+      throw new IllegalArgumentException(
+          "pixels holds "
+              + pixels.length
+              + " floats, fewer than "
+              + n
+              + " images of "
+              + length
+              + " (3 x "
+              + preprocessor.cropHeight()
+              + " x "
+              + preprocessor.cropWidth()
+              + ")");
+    }
+    if (n == 0) {
+      return new float[0][];
+    }
+    long[] shape = {n, 3, preprocessor.cropHeight(), preprocessor.cropWidth()};
+    FloatBuffer buffer = FloatBuffer.wrap(pixels, 0, n * length);
+    Lock lock = open();
+    try (OnnxTensor tensor = floatTensor(buffer, shape, pixelType)) {
+      return run(vision, Map.of(pixelInput, tensor), imageOutput, n);
+    } catch (OrtException | RuntimeException e) {
+      throw new InferenceException(
+          "image tower "
+              + visionPath
+              + " failed on a batch of "
+              + n
+              + " images ("
+              + pixelInput
+              + " "
+              + pixelType
+              + " "
+              + Arrays.toString(shape)
+              + ", "
+              + describe(options)
+              + "): "
+              + e.getMessage(),
+          e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Embeds captions. They are tokenised with {@link #tokenizer()} and padded to the batch's longest
+   * caption (or to the tower's fixed length); a caption that occurs several times in the batch is
+   * encoded once. A {@code null} caption is embedded as the empty caption.
+   *
+   * @return one L2-normalised embedding per caption, in order; every row is its own array
+   * @throws InferenceException when ONNX Runtime fails on the batch
+   * @throws IllegalStateException after {@link #close}
+   */
+  public float[][] embedTexts(List<String> captions) {
+    Objects.requireNonNull(captions, "captions");
+    if (captions.isEmpty()) {
+      return new float[0][];
+    }
+    Map<String, Integer> uniqueIndex = new LinkedHashMap<>();
+    int[] rowOf = new int[captions.size()];
+    for (int i = 0; i < rowOf.length; i++) {
+      String caption = captions.get(i) == null ? "" : captions.get(i);
+      rowOf[i] = uniqueIndex.computeIfAbsent(caption, c -> uniqueIndex.size());
+    }
+    List<String> unique = new ArrayList<>(uniqueIndex.keySet());
+    Lock lock = open();
+    long[] shape = null;
+    try {
+      ClipTokenizer.Batch batch =
+          tokenizer.encode(
+              unique,
+              fixedTextLength ? ClipTokenizer.Padding.MAX_LENGTH : ClipTokenizer.Padding.LONGEST);
+      shape = new long[] {batch.size(), batch.length()};
+      try (OnnxTensor ids = tokenTensor(batch.flatInputIds(), shape);
+          OnnxTensor mask =
+              maskInput == null ? null : tokenTensor(batch.flatAttentionMask(), shape)) {
+        Map<String, OnnxTensor> inputs = new HashMap<>();
+        inputs.put(idsInput, ids);
+        if (mask != null) {
+          inputs.put(maskInput, mask);
+        }
+        float[][] embeddings = run(text, inputs, textOutput, batch.size());
+        float[][] out = new float[rowOf.length][];
+        boolean[] used = new boolean[embeddings.length];
+        for (int i = 0; i < rowOf.length; i++) {
+          float[] row = embeddings[rowOf[i]];
+          out[i] = used[rowOf[i]] ? row.clone() : row;
+          used[rowOf[i]] = true;
+        }
+        return out;
+      }
+    } catch (OrtException | RuntimeException e) {
+      throw new InferenceException(
+          "text tower "
+              + textPath
+              + " failed on a batch of "
+              + captions.size()
+              + " captions ("
+              + unique.size()
+              + " distinct, "
+              + idsInput
+              + " "
+              + tokenType
+              + " "
+              + (shape == null ? "not tokenised" : Arrays.toString(shape))
+              + ", "
+              + describe(options)
+              + "): "
+              + e.getMessage(),
+          e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Takes the read lock for one batch; throws if the model is closed. */
+  private Lock open() {
+    Lock lock = closeLock.readLock();
+    lock.lock();
+    if (closed) {
+      lock.unlock();
+      throw new IllegalStateException("ClipModel " + directory + " is closed");
+    }
+    return lock;
+  }
+
+  private OnnxTensor floatTensor(FloatBuffer values, long[] shape, OnnxJavaType type)
+      throws OrtException {
+    return switch (type) {
+      case FLOAT -> OnnxTensor.createTensor(env, values, shape);
+      case FLOAT16 ->
+          OnnxTensor.createTensor(
+              env, Fp16Conversions.convertFloatBufferToFp16Buffer(values), shape, type);
+      case BFLOAT16 ->
+          OnnxTensor.createTensor(
+              env, Fp16Conversions.convertFloatBufferToBf16Buffer(values), shape, type);
+      default -> throw new IllegalStateException("unsupported pixel type " + type);
+    };
+  }
+
+  private OnnxTensor tokenTensor(long[] values, long[] shape) throws OrtException {
+    if (tokenType == OnnxJavaType.INT64) {
+      return OnnxTensor.createTensor(env, LongBuffer.wrap(values), shape);
+    }
+    int[] ints = new int[values.length];
+    for (int i = 0; i < ints.length; i++) {
+      ints[i] = Math.toIntExact(values[i]);
+    }
+    return OnnxTensor.createTensor(env, IntBuffer.wrap(ints), shape);
+  }
+
+  private static float[][] run(
+      OrtSession session, Map<String, OnnxTensor> inputs, String output, int rows)
+      throws OrtException {
+    try (OrtSession.Result result = session.run(inputs, Set.of(output))) {
+      OnnxValue value =
+          result
+              .get(output)
+              .orElseThrow(() -> new IllegalStateException("no output named " + output));
+      if (!(value instanceof OnnxTensor tensor)) {
+        throw new IllegalStateException(output + " is not a tensor: " + value.getInfo());
+      }
+      long[] shape = tensor.getInfo().getShape();
+      if (shape.length != 2 || shape[0] != rows || shape[1] <= 0) {
+        throw new IllegalStateException(
+            output + " has shape " + Arrays.toString(shape) + ", expected [" + rows + ", D]");
+      }
+      FloatBuffer flat = floats(tensor);
+      int dim = (int) shape[1];
+      float[][] out = new float[rows][dim];
+      for (float[] row : out) {
+        flat.get(row);
+        normalize(row);
+      }
+      return out;
+    }
+  }
+
+  private static FloatBuffer floats(OnnxTensor tensor) {
+    OnnxJavaType type = tensor.getInfo().type;
+    return switch (type) {
+      case FLOAT -> tensor.getFloatBuffer();
+      case FLOAT16 -> Fp16Conversions.convertFp16BufferToFloatBuffer(tensor.getShortBuffer());
+      case BFLOAT16 -> Fp16Conversions.convertBf16BufferToFloatBuffer(tensor.getShortBuffer());
+      default -> throw new IllegalStateException("embedding output is " + type + ", not float");
+    };
+  }
+
+  /**
+   * Scales {@code v} in place to unit L2 norm (accumulated in double); a zero vector stays zero.
+   */
+  static void normalize(float[] v) {
+    double sum = 0;
+    for (float x : v) {
+      sum += (double) x * x;
+    }
+    if (sum > 0) {
+      double inv = 1 / Math.sqrt(sum);
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (float) (v[i] * inv);
+      }
+    }
+  }
+
+  /**
+   * The cosine similarity of two vectors of the same length, accumulated in double; 0 when either
+   * is zero. For the unit vectors this class returns it equals their dot product, the CLIP score.
+   */
+  public static float cosine(float[] a, float[] b) {
+    if (a.length != b.length) {
+      throw new IllegalArgumentException(
+          "vectors differ in length: " + a.length + " and " + b.length);
+    }
+    double dot = 0;
+    double na = 0;
+    double nb = 0;
+    for (int i = 0; i < a.length; i++) {
+      dot += (double) a[i] * b[i];
+      na += (double) a[i] * a[i];
+      nb += (double) b[i] * b[i];
+    }
+    return na == 0 || nb == 0 ? 0f : (float) (dot / Math.sqrt(na * nb));
+  }
+
+  /** Waits for batches in flight, then closes both sessions and the tokenizer. Idempotent. */
+  @Override
+  public void close() {
+    Lock lock = closeLock.writeLock();
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      List<AutoCloseable> owned = List.of(vision, text, tokenizer);
+      IllegalStateException failure = new IllegalStateException("cannot close " + directory);
+      closeAll(new ArrayList<>(owned), failure);
+      if (failure.getSuppressed().length > 0) {
+        throw failure;
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ClipModel[" + directory + ", " + layout + ", " + describe(options) + "]";
+  }
+}
