@@ -33,7 +33,9 @@ public enum Reject {
   /** More pixels than {@code sift.decode.max-pixels}: refused before decoding (bomb guard). */
   TOO_LARGE("decode", "too_large"),
   /** Longer side over shorter side exceeds {@code sift.decode.max-aspect}. */
-  ASPECT("decode", "aspect");
+  ASPECT("decode", "aspect"),
+  /** The CLIP score is below {@code sift.filter.min-score}. */
+  LOW_SCORE("filter", "low_score");
 
   private final String stage;
   private final String code;

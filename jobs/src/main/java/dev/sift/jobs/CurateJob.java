@@ -2,6 +2,7 @@ package dev.sift.jobs;
 
 import static org.apache.spark.sql.functions.col;
 
+import dev.sift.curation.models.ClipModel;
 import dev.sift.curation.models.Devices;
 import dev.sift.jobs.config.SiftConf;
 import dev.sift.jobs.config.SiftKeys;
@@ -62,6 +63,8 @@ public final class CurateJob {
     out.prepare(conf.get(SiftKeys.OUTPUT_MODE));
     long tPrepared = System.nanoTime();
 
+    List<Map<String, Object>> models =
+        stages.contains(Stage.SCORE) ? checkClipModel(conf) : List.of();
     ConceptSource concepts = stages.contains(Stage.MATCH) ? ConceptSource.load(spark, conf) : null;
     StagePlan plan = new StagePlan(spark, conf, stages, concepts);
     Dataset<Row> built =
@@ -147,7 +150,7 @@ public final class CurateJob {
       b.put("head_concepts", plan.headConcepts());
       manifest.put("balance", b);
     }
-    manifest.put("models", List.of());
+    manifest.put("models", models);
     manifest.put("timings", timings);
     manifest.put("counts", counts);
     out.writeManifest(manifest);
@@ -171,6 +174,59 @@ public final class CurateJob {
       } catch (IllegalArgumentException | IllegalStateException e) {
         throw new SiftUserException(e.getMessage(), e);
       }
+    }
+  }
+
+  /**
+   * Opens the CLIP model once on the driver, so a wrong directory fails at start-up rather than in
+   * every task, and describes its files (with SHA-256) for the manifest.
+   */
+  private static List<Map<String, Object>> checkClipModel(SiftConf conf) {
+    String dir = conf.get(SiftKeys.SCORE_MODEL);
+    if (dir == null || dir.isBlank()) {
+      throw new SiftUserException(
+          "sift.score.enabled = true needs sift.score.model: a CLIP model directory (ONNX)");
+    }
+    java.nio.file.Path path = java.nio.file.Path.of(dir);
+    if (!java.nio.file.Files.isDirectory(path)) {
+      throw new SiftUserException("sift.score.model = " + dir + " is not a directory");
+    }
+    try (ClipModel model = ClipModel.open(path, ClipModel.Options.cpu(1))) {
+      List<Map<String, Object>> files = new java.util.ArrayList<>();
+      for (String name :
+          List.of(
+              model.layout().visionFile(),
+              model.layout().textFile(),
+              "tokenizer.json",
+              "preprocessor_config.json")) {
+        java.nio.file.Path f = path.resolve(name);
+        if (java.nio.file.Files.exists(f)) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("role", "clip");
+          m.put("file", f.toString());
+          m.put("bytes", java.nio.file.Files.size(f));
+          m.put("sha256", sha256(f));
+          files.add(m);
+        }
+      }
+      LOG.info("CLIP model {}: {}", dir, model);
+      return files;
+    } catch (IllegalArgumentException | java.io.IOException e) {
+      throw new SiftUserException(
+          "sift.score.model = " + dir + " is not a usable CLIP model: " + e.getMessage(), e);
+    }
+  }
+
+  private static String sha256(java.nio.file.Path file) throws java.io.IOException {
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        sha.update(buf, 0, n);
+      }
+      return java.util.HexFormat.of().formatHex(sha.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -203,6 +259,8 @@ public final class CurateJob {
         s = "off";
       } else if (stage == Stage.DECODE && !hasImage) {
         s = "skipped (no image column)";
+      } else if (stage == Stage.DECODE && stages.contains(Stage.SCORE)) {
+        s = "ran (probe of the header; full decode in score)";
       } else if (stage == Stage.DECODE) {
         s = "ran (probe only: format, size, verification)";
       } else {

@@ -249,13 +249,25 @@ public final class SiftKeys {
   public static final ConfigKey<String> SCORE_MODEL =
       register(
           key("sift.score.model")
-              .doc("CLIP model directory (ONNX, Hugging Face split or OpenCLIP layout).")
+              .doc(
+                  "CLIP model directory: vision_model.onnx + text_model.onnx (Hugging Face /"
+                      + " Optimum) or visual.onnx + textual.onnx (OpenCLIP), with tokenizer.json"
+                      + " and preprocessor_config.json. Must be readable at this path on every"
+                      + " executor.")
               .string(null));
   public static final ConfigKey<Integer> SCORE_BATCH_SIZE =
       register(
           key("sift.score.batch-size")
               .doc("Rows per model call in each partition.")
               .integer(256, 1, 65_536));
+
+  public static final ConfigKey<Integer> SCORE_THREADS =
+      register(
+          key("sift.score.threads")
+              .doc(
+                  "ONNX Runtime threads per task on the CPU (0: ONNX Runtime's default, one per"
+                      + " core, which oversubscribes an executor running several tasks).")
+              .integer(1, 0, 1024));
 
   // ---- recaption ----
   public static final ConfigKey<Boolean> RECAPTION_ENABLED =
@@ -271,7 +283,9 @@ public final class SiftKeys {
   public static final ConfigKey<Boolean> FILTER_ENABLED =
       register(
           key("sift.filter.enabled")
-              .doc("Run the CLIP-score filter (not available yet).")
+              .doc(
+                  "Run the CLIP-score filter (needs scoring): rows scoring below"
+                      + " sift.filter.min-score are rejected (low_score).")
               .bool(false));
   public static final ConfigKey<Double> FILTER_MIN_SCORE =
       register(

@@ -15,9 +15,9 @@ public enum Stage {
   MATCH(SiftKeys.MATCH_ENABLED, true),
   BALANCE(SiftKeys.BALANCE_ENABLED, true),
   DECODE(SiftKeys.DECODE_ENABLED, true),
-  SCORE(SiftKeys.SCORE_ENABLED, false),
+  SCORE(SiftKeys.SCORE_ENABLED, true),
   RECAPTION(SiftKeys.RECAPTION_ENABLED, false),
-  FILTER(SiftKeys.FILTER_ENABLED, false),
+  FILTER(SiftKeys.FILTER_ENABLED, true),
   WRITE(null, true);
 
   private final ConfigKey<Boolean> enabledKey;

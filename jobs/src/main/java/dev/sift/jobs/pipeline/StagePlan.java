@@ -14,6 +14,7 @@ import dev.sift.curation.text.CaptionNormalizer;
 import dev.sift.jobs.config.SiftConf;
 import dev.sift.jobs.config.SiftKeys;
 import dev.sift.udfs.CaptionUdfs;
+import dev.sift.udfs.ClipScorePartitionFn;
 import dev.sift.udfs.ConceptUdfs;
 import dev.sift.udfs.ImageProbeUdf;
 import dev.sift.udfs.StableIdUdf;
@@ -28,11 +29,14 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Builds the stages of {@code curate} over the mapped input as one Spark plan. Every row comes out
@@ -64,7 +68,10 @@ public final class StagePlan {
     this.active = List.copyOf(active);
     this.concepts = concepts;
     for (Stage stage : active) {
-      if (stage == Stage.TEXT || stage == Stage.MATCH || stage == Stage.DECODE) {
+      if (stage == Stage.TEXT
+          || stage == Stage.MATCH
+          || stage == Stage.DECODE
+          || stage == Stage.SCORE) {
         counters.put(
             stage,
             new StageCounter(
@@ -109,6 +116,11 @@ public final class StagePlan {
         continue;
       }
       stages.add(stage);
+    }
+    if (stages.contains(Stage.FILTER) && !stages.contains(Stage.SCORE)) {
+      throw new dev.sift.jobs.SiftUserException(
+          "sift.filter.enabled = true filters on CLIP scores: set sift.score.enabled = true and"
+              + " sift.score.model");
     }
     if (stages.contains(Stage.BALANCE) && !stages.contains(Stage.MATCH)) {
       throw new dev.sift.jobs.SiftUserException(
@@ -168,6 +180,16 @@ public final class StagePlan {
       rows = decode(rows);
     } else {
       rows = rows.withColumn(Columns.IMAGE_FORMAT, lit(null).cast(DataTypes.StringType));
+    }
+    if (active.contains(Stage.SCORE)) {
+      if (!input.hasImage()) {
+        throw new dev.sift.jobs.SiftUserException(
+            "sift.score.enabled = true needs images: map sift.input.columns.image");
+      }
+      rows = score(rows);
+    }
+    if (active.contains(Stage.FILTER)) {
+      rows = filter(rows);
     }
     return withOffStageColumns(rows);
   }
@@ -281,10 +303,44 @@ public final class StagePlan {
         functions.format_string("P = %.6f", col(Columns.KEEP_PROBABILITY)));
   }
 
+  /**
+   * CLIP scores, per partition in batches ({@link ClipScorePartitionFn}); the model is opened once
+   * per executor JVM. The full decode happens here, so the probe only reads headers when scoring
+   * runs (unless {@code sift.decode.verify} says otherwise).
+   */
+  private Dataset<Row> score(Dataset<Row> rows) {
+    rows = rows.withColumn(Columns.CLIP_SCORE, lit(null).cast(DataTypes.DoubleType));
+    StructType schema = rows.schema();
+    ClipScorePartitionFn fn =
+        new ClipScorePartitionFn(
+            schema,
+            conf.get(SiftKeys.SCORE_MODEL),
+            conf.get(SiftKeys.DEVICE),
+            conf.get(SiftKeys.SCORE_BATCH_SIZE),
+            conf.get(SiftKeys.SCORE_THREADS),
+            counters.get(Stage.SCORE));
+    return rows.mapPartitions(fn, Encoders.row(schema));
+  }
+
+  /** Keeps rows whose CLIP score reaches {@code sift.filter.min-score}. */
+  private Dataset<Row> filter(Dataset<Row> rows) {
+    double min = conf.get(SiftKeys.FILTER_MIN_SCORE);
+    Column low = col(Columns.CLIP_SCORE).isNull().or(col(Columns.CLIP_SCORE).lt(min));
+    return judge(
+        rows,
+        Stage.FILTER,
+        when(low, lit(Reject.LOW_SCORE.code())),
+        functions.format_string("clip_score = %.4f < " + min, col(Columns.CLIP_SCORE)));
+  }
+
   private Dataset<Row> decode(Dataset<Row> rows) {
+    String verify = conf.get(SiftKeys.DECODE_VERIFY);
+    if (active.contains(Stage.SCORE) && !conf.isUserSet(SiftKeys.DECODE_VERIFY)) {
+      verify = "header";
+    }
     ImageProbe prober =
         new ImageProbe(
-            ImageProbe.Verify.valueOf(conf.get(SiftKeys.DECODE_VERIFY).toUpperCase(Locale.ROOT)),
+            ImageProbe.Verify.valueOf(verify.toUpperCase(Locale.ROOT)),
             conf.get(SiftKeys.DECODE_MIN_SIZE),
             conf.get(SiftKeys.DECODE_MAX_ASPECT),
             conf.get(SiftKeys.DECODE_MAX_PIXELS));
@@ -353,9 +409,17 @@ public final class StagePlan {
 
   /** Columns of stages that did not run: typed nulls, never made-up values. */
   private static Dataset<Row> withOffStageColumns(Dataset<Row> rows) {
-    return rows.withColumn(Columns.SYNTHETIC_CAPTION, lit(null).cast(DataTypes.StringType))
-        .withColumn(Columns.CAPTION_SOURCE, lit(null).cast(DataTypes.StringType))
-        .withColumn(Columns.CLIP_SCORE, lit(null).cast(DataTypes.DoubleType))
-        .withColumn(Columns.CLIP_SCORE_SYNTHETIC, lit(null).cast(DataTypes.DoubleType));
+    Map<String, DataType> off = new LinkedHashMap<>();
+    off.put(Columns.SYNTHETIC_CAPTION, DataTypes.StringType);
+    off.put(Columns.CAPTION_SOURCE, DataTypes.StringType);
+    off.put(Columns.CLIP_SCORE, DataTypes.DoubleType);
+    off.put(Columns.CLIP_SCORE_SYNTHETIC, DataTypes.DoubleType);
+    List<String> present = List.of(rows.columns());
+    for (Map.Entry<String, DataType> c : off.entrySet()) {
+      if (!present.contains(c.getKey())) {
+        rows = rows.withColumn(c.getKey(), lit(null).cast(c.getValue()));
+      }
+    }
+    return rows;
   }
 }

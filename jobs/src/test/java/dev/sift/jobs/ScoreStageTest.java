@@ -1,0 +1,139 @@
+package dev.sift.jobs;
+
+import static org.apache.spark.sql.functions.col;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sift.curation.image.ImageDecoder;
+import dev.sift.curation.models.ClipModel;
+import dev.sift.udfs.SparkTestBase;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** CLIP scoring and the score filter in curate, on the sample with the tiny ONNX CLIP. */
+class ScoreStageTest extends SparkTestBase {
+  @TempDir static Path tmp;
+  static final Path MODEL = repo("curation/src/test/resources/fixtures/tiny-clip");
+  static Path out;
+
+  @BeforeAll
+  static void curate() {
+    out = tmp.resolve("scored");
+    SiftRun r =
+        SiftRun.of(
+            "curate",
+            "--config",
+            repo("conf/sample-score.conf").toString(),
+            "--input",
+            repo("data/sample/sample.parquet").toString(),
+            "--output",
+            out.toString(),
+            "--set",
+            "sift.score.model=" + MODEL,
+            "--set",
+            "sift.score.batch-size=16");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+  }
+
+  private static Dataset<Row> part(Path dir, String name) {
+    return spark.read().parquet(dir.resolve(name).toString());
+  }
+
+  @Test
+  void everyAcceptedRowHasTheScoreTheModelGives() throws Exception {
+    Dataset<Row> accepted = part(out, "accepted");
+    assertThat(accepted.count()).isGreaterThan(200);
+    assertThat(accepted.where(col("clip_score").isNull()).count()).isZero();
+    assertThat(
+            accepted.where(col("clip_score").gt(1.0001).or(col("clip_score").lt(-1.0001))).count())
+        .isZero();
+    // Recompute a few scores outside Spark, one row at a time, with the curation API.
+    List<Row> some =
+        accepted
+            .orderBy("id")
+            .limit(5)
+            .select("id", "caption", "image", "clip_score")
+            .collectAsList();
+    try (ClipModel model = ClipModel.open(MODEL)) {
+      ImageDecoder decoder = new ImageDecoder();
+      for (Row r : some) {
+        float[] pixels = model.preprocessor().preprocess(decoder.decode((byte[]) r.get(2)));
+        float[] image = model.embedImages(pixels, 1)[0];
+        float[] text = model.embedTexts(List.of(r.getString(1)))[0];
+        assertThat(r.getDouble(3))
+            .as(r.getString(0))
+            .isCloseTo(ClipModel.cosine(image, text), within(1e-5));
+      }
+    }
+  }
+
+  @Test
+  void brokenImagesAreRejectedAndRejectedRowsAreNotScored() throws Exception {
+    Dataset<Row> rejected = part(out, "rejected");
+    Row truncated = rejected.where(col("id").equalTo("fixture-broken_truncated")).first();
+    assertThat((String) truncated.getAs("reject_reason")).isEqualTo("decode_error");
+    assertThat((String) truncated.getAs("reject_stage")).isEqualTo("decode");
+    assertThat(
+            rejected
+                .where(col("reject_stage").isin("read", "text"))
+                .where(col("clip_score").isNotNull())
+                .count())
+        .isZero();
+    JsonNode m = SiftRun.manifest(out);
+    assertThat(m.get("models").size()).isGreaterThanOrEqualTo(2);
+    assertThat(m.get("models").get(0).get("sha256").asText()).hasSize(64);
+    assertThat(m.get("stages").get("score").asText()).isEqualTo("ran");
+    assertThat(m.get("counts").get("input").asLong())
+        .isEqualTo(part(out, "accepted").count() + rejected.count());
+  }
+
+  @Test
+  void theFilterRejectsLowScores() {
+    Dataset<Row> scores = part(out, "accepted").select("clip_score");
+    double median = scores.stat().approxQuantile("clip_score", new double[] {0.5}, 0.0)[0];
+    Path filtered = tmp.resolve("filtered");
+    SiftRun r =
+        SiftRun.of(
+            "curate",
+            "--config",
+            repo("conf/sample-score.conf").toString(),
+            "--input",
+            repo("data/sample/sample.parquet").toString(),
+            "--output",
+            filtered.toString(),
+            "--set",
+            "sift.score.model=" + MODEL,
+            "--set",
+            "sift.filter.enabled=true",
+            "--set",
+            "sift.filter.min-score=" + median);
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    Dataset<Row> kept = part(filtered, "accepted");
+    assertThat(kept.where(col("clip_score").lt(median)).count()).isZero();
+    long low = part(filtered, "rejected").where(col("reject_reason").equalTo("low_score")).count();
+    assertThat(low).isEqualTo(scores.where(col("clip_score").lt(median)).count());
+  }
+
+  @Test
+  void aMissingModelFailsAtStartUp() {
+    SiftRun r =
+        SiftRun.of(
+            "curate",
+            "--input",
+            repo("data/sample/sample.parquet").toString(),
+            "--output",
+            tmp.resolve("nomodel").toString(),
+            "--set",
+            "sift.score.enabled=true",
+            "--set",
+            "sift.score.model=" + tmp.resolve("no-such-model"));
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("sift.score.model", "no-such-model");
+  }
+}
