@@ -24,11 +24,47 @@ class CliTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"score", "recaption", "report", "build-metadata"})
+  @ValueSource(strings = {"score", "recaption", "report"})
   void plannedCommandsSaySoAndExit2(String command) {
     SiftRun run = SiftRun.of(command, "--output", "/tmp/never");
     assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
     assertThat(run.err()).contains("not available yet: " + command);
+  }
+
+  @Test
+  void buildMetadataReproducesTheWordNetListAndAddsUserLists(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+    java.nio.file.Path unigrams = tmp.resolve("unigrams.tsv");
+    java.nio.file.Files.writeString(unigrams, "Sift\t500\nrare\t3\ndog\t900\n");
+    java.nio.file.Path out = tmp.resolve("meta");
+    SiftRun run =
+        SiftRun.of(
+            "build-metadata",
+            "--output",
+            out.toString(),
+            "--set",
+            "sift.metadata.unigrams=" + unigrams);
+    assertThat(run.exitCode()).as(run.toString()).isZero();
+    java.util.List<String> built =
+        java.util.Arrays.asList(
+            new com.fasterxml.jackson.databind.ObjectMapper()
+                .readValue(out.resolve("metadata.json").toFile(), String[].class));
+    java.util.List<String> proxy =
+        java.util.Arrays.asList(
+            new com.fasterxml.jackson.databind.ObjectMapper()
+                .readValue(
+                    java.nio.file.Path.of(System.getProperty("sift.repo.dir", ".."))
+                        .resolve("data/metaclip/metadata_proxy_wordnet30.json")
+                        .toFile(),
+                    String[].class));
+    // WordNet + numbers exactly, then "Sift" (count >= 100); "rare" is under the threshold and
+    // "dog" is already a WordNet entry.
+    assertThat(built).hasSize(proxy.size() + 1).containsAll(proxy).endsWith("Sift");
+    assertThat(out.resolve("SOURCES.md")).exists();
+    assertThat(run.out()).contains("86,655 entries");
+    SiftRun again = SiftRun.of("build-metadata", "--output", out.toString());
+    assertThat(again.exitCode()).isEqualTo(2);
+    assertThat(again.err()).contains("already exists");
   }
 
   @Test

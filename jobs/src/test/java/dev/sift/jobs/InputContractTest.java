@@ -240,9 +240,9 @@ class InputContractTest extends SparkTestBase {
   @Test
   void stagesNotAvailableYetCannotBeSwitchedOn() {
     Path in = parquet("stage", TEXT, 1, RowFactory.create("1", "a dog"));
-    SiftRun run = curate(in, "sift.score.enabled=true");
+    SiftRun run = curate(in, "sift.recaption.enabled=true");
     assertThat(run.exitCode()).isEqualTo(2);
-    assertThat(run.err()).contains("sift.score.enabled", "not available yet");
+    assertThat(run.err()).contains("sift.recaption.enabled", "not available yet");
     SiftRun noList = curate(in, "sift.match.enabled=true");
     assertThat(noList.exitCode()).isEqualTo(2);
     assertThat(noList.err()).contains("sift.match.metadata");

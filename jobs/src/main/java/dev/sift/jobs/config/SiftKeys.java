@@ -184,6 +184,49 @@ public final class SiftKeys {
                       + " CJK, Thai-like or punctuation character and strips the caption first.")
               .choice("metaclip2", "metaclip1", "metaclip2"));
 
+  // ---- metadata (build-metadata) ----
+  public static final ConfigKey<String> METADATA_UNIGRAMS =
+      register(
+          key("sift.metadata.unigrams")
+              .doc(
+                  "build-metadata: a TSV of Wikipedia unigrams and their counts (entry<TAB>count)"
+                      + " to add after WordNet.")
+              .string(null));
+  public static final ConfigKey<Long> METADATA_MIN_UNIGRAM_COUNT =
+      register(
+          key("sift.metadata.min-unigram-count")
+              .doc("build-metadata: keep unigrams counted at least this often (MetaCLIP: 100).")
+              .longInteger(100L, 0L, Long.MAX_VALUE));
+  public static final ConfigKey<String> METADATA_BIGRAMS =
+      register(
+          key("sift.metadata.bigrams")
+              .doc("build-metadata: a TSV of bigrams and their PMI (entry<TAB>pmi).")
+              .string(null));
+  public static final ConfigKey<Double> METADATA_MIN_BIGRAM_PMI =
+      register(
+          key("sift.metadata.min-bigram-pmi")
+              .doc("build-metadata: keep bigrams with at least this PMI (MetaCLIP: 30).")
+              .number(30.0, -Double.MAX_VALUE, Double.MAX_VALUE));
+  public static final ConfigKey<String> METADATA_TITLES =
+      register(
+          key("sift.metadata.titles")
+              .doc(
+                  "build-metadata: a TSV of Wikipedia titles and their summed pageviews"
+                      + " (entry<TAB>views).")
+              .string(null));
+  public static final ConfigKey<Long> METADATA_MIN_TITLE_VIEWS =
+      register(
+          key("sift.metadata.min-title-views")
+              .doc("build-metadata: keep titles with at least this many pageviews (MetaCLIP: 70).")
+              .longInteger(70L, 0L, Long.MAX_VALUE));
+  public static final ConfigKey<String> METADATA_EXTRA =
+      register(
+          key("sift.metadata.extra")
+              .doc(
+                  "build-metadata: a concept file of your own (JSON array or one entry per line),"
+                      + " added last.")
+              .string(null));
+
   // ---- balance ----
   public static final ConfigKey<Boolean> BALANCE_ENABLED =
       register(
