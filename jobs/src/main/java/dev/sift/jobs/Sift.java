@@ -213,6 +213,22 @@ public final class Sift implements Callable<Integer> {
     }
   }
 
+  @Command(
+      name = "score",
+      mixinStandardHelpOptions = true,
+      description =
+          "Decode and CLIP scores for an input (sift.score.model), nothing filtered on the"
+              + " scores: read, text, decode, score, write.")
+  static final class Score implements Callable<Integer> {
+    @Mixin RunOptions options;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      return runPipeline(spec, options, dev.sift.jobs.pipeline.Command.SCORE);
+    }
+  }
+
   /** A command of DESIGN.md whose issue has not landed yet: it says so and exits 2. */
   @Command(mixinStandardHelpOptions = true)
   static final class NotAvailable implements Callable<Integer> {
@@ -275,8 +291,8 @@ public final class Sift implements Callable<Integer> {
     cli.addSubcommand("match", new Match());
     cli.addSubcommand("balance", new Balance());
     cli.addSubcommand("build-metadata", new BuildMetadata());
+    cli.addSubcommand("score", new Score());
     String[][] planned = {
-      {"score", "Decode and CLIP scores for an input, without filtering."},
       {"recaption", "Captions for an input, with their CLIP scores."},
       {"report", "(Re)build the report of an output directory."}
     };

@@ -121,6 +121,28 @@ class ScoreStageTest extends SparkTestBase {
   }
 
   @Test
+  void theScoreCommandScoresWithoutFiltering() throws Exception {
+    Path scored = tmp.resolve("score-command");
+    SiftRun r =
+        SiftRun.of(
+            "score",
+            "--input",
+            repo("data/sample/sample.parquet").toString(),
+            "--output",
+            scored.toString(),
+            "--set",
+            "sift.score.model=" + MODEL,
+            "--set",
+            "sift.filter.enabled=true");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    JsonNode m = SiftRun.manifest(scored);
+    assertThat(m.get("command").asText()).isEqualTo("score");
+    assertThat(m.get("stages").get("filter").asText()).isEqualTo("off");
+    assertThat(part(scored, "accepted").where(col("clip_score").isNull()).count()).isZero();
+    assertThat(part(scored, "accepted").count()).isEqualTo(part(out, "accepted").count());
+  }
+
+  @Test
   void aMissingModelFailsAtStartUp() {
     SiftRun r =
         SiftRun.of(

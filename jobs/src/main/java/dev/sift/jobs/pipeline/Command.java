@@ -9,7 +9,9 @@ public enum Command {
   /** read → text → match → write: matching whatever {@code sift.match.enabled} says. */
   MATCH,
   /** read → balance → write over the accepted rows of an earlier {@code match} output. */
-  BALANCE;
+  BALANCE,
+  /** read → text → decode → score → write: CLIP scores for an input, nothing filtered on them. */
+  SCORE;
 
   /** The command's name on the command line and in the manifest. */
   public String label() {

@@ -98,6 +98,17 @@ public final class StagePlan {
       if (command == Command.MATCH && stage == Stage.MATCH) {
         on = true;
       }
+      if (command == Command.SCORE) {
+        // The score command scores; it neither matches, balances nor filters on the scores.
+        if (stage == Stage.SCORE) {
+          on = true;
+        } else if (stage == Stage.MATCH
+            || stage == Stage.BALANCE
+            || stage == Stage.FILTER
+            || stage == Stage.RECAPTION) {
+          continue;
+        }
+      }
       if (!on) {
         continue;
       }
