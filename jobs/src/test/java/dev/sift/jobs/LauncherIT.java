@@ -49,6 +49,29 @@ class LauncherIT {
   }
 
   @Test
+  void handsTheJarToSparkSubmitWhenSparkHomeIsSet() throws Exception {
+    // A stand-in spark-submit that records how the launcher called it.
+    Path home = tmp.resolve("spark-home");
+    Path bin = java.nio.file.Files.createDirectories(home.resolve("bin"));
+    Path args = tmp.resolve("args.txt");
+    Path submit = bin.resolve("spark-submit");
+    java.nio.file.Files.writeString(
+        submit, "#!/usr/bin/env bash\nprintf '%s\\n' \"$@\" > '" + args + "'\n");
+    submit.toFile().setExecutable(true);
+    ProcessRun run =
+        ProcessRun.of(
+            REPO,
+            Map.of("SIFT_NO_BUILD", "1", "SPARK_HOME", home.toString()),
+            List.of("bin/sift", "curate", "--config", "conf/sample.conf"));
+    assertThat(run.exitCode()).as(run.output()).isZero();
+    List<String> passed = java.nio.file.Files.readAllLines(args);
+    assertThat(passed.subList(0, 2)).containsExactly("--class", "dev.sift.jobs.Sift");
+    assertThat(passed.get(2)).matches(".*/jobs/target/sift-jobs-[^/]*\\.jar");
+    assertThat(passed.subList(3, passed.size()))
+        .containsExactly("curate", "--config", "conf/sample.conf");
+  }
+
+  @Test
   void listsCommandsAndRejectsBadKeysWithExit2() throws Exception {
     ProcessRun help = ProcessRun.of(REPO, ENV, List.of("bin/sift", "--help"));
     assertThat(help.exitCode()).isZero();
