@@ -34,8 +34,11 @@ public enum Reject {
   TOO_LARGE("decode", "too_large"),
   /** Longer side over shorter side exceeds {@code sift.decode.max-aspect}. */
   ASPECT("decode", "aspect"),
-  /** The CLIP score is below {@code sift.filter.min-score}. */
-  LOW_SCORE("filter", "low_score");
+  /**
+   * The CLIP score is below the filter's threshold: {@code sift.filter.min-score}, or the score
+   * that keeps {@code sift.filter.top-fraction} of the scored rows.
+   */
+  LOW_CLIP_SCORE("filter", "low_clip_score");
 
   private final String stage;
   private final String code;

@@ -78,6 +78,7 @@ public final class CurateJob {
       progress.log();
     } finally {
       tagged.unpersist(false);
+      plan.release();
     }
     long tWritten = System.nanoTime();
 
@@ -150,8 +151,16 @@ public final class CurateJob {
       b.put("head_concepts", plan.headConcepts());
       manifest.put("balance", b);
     }
+    if (plan.filterInfo() != null) {
+      manifest.put("filter", plan.filterInfo());
+    }
     manifest.put("models", models);
     manifest.put("timings", timings);
+    if (plan.scoreMetrics() != null) {
+      Map<String, Object> metrics = new LinkedHashMap<>();
+      metrics.put("score", plan.scoreMetrics().describe());
+      manifest.put("metrics", metrics);
+    }
     manifest.put("counts", counts);
     out.writeManifest(manifest);
     LOG.info(

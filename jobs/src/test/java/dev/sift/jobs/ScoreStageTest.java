@@ -25,19 +25,28 @@ class ScoreStageTest extends SparkTestBase {
   @BeforeAll
   static void curate() {
     out = tmp.resolve("scored");
-    SiftRun r =
-        SiftRun.of(
-            "curate",
-            "--config",
-            repo("conf/sample-score.conf").toString(),
-            "--input",
-            repo("data/sample/sample.parquet").toString(),
-            "--output",
-            out.toString(),
-            "--set",
-            "sift.score.model=" + MODEL,
-            "--set",
-            "sift.score.batch-size=16");
+    curateScored(out, "sift.score.batch-size=16");
+  }
+
+  /** Curates the sample with the tiny model into {@code dir}, with extra {@code --set}s. */
+  private static void curateScored(Path dir, String... sets) {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "curate",
+                "--config",
+                repo("conf/sample-score.conf").toString(),
+                "--input",
+                repo("data/sample/sample.parquet").toString(),
+                "--output",
+                dir.toString(),
+                "--set",
+                "sift.score.model=" + MODEL));
+    for (String set : sets) {
+      args.add("--set");
+      args.add(set);
+    }
+    SiftRun r = SiftRun.of(args.toArray(String[]::new));
     assertThat(r.exitCode()).as(r.toString()).isZero();
   }
 
@@ -89,6 +98,12 @@ class ScoreStageTest extends SparkTestBase {
     assertThat(m.get("models").size()).isGreaterThanOrEqualTo(2);
     assertThat(m.get("models").get(0).get("sha256").asText()).hasSize(64);
     assertThat(m.get("stages").get("score").asText()).isEqualTo("ran");
+    JsonNode metrics = m.get("metrics").get("score");
+    // 16 rows per batch, one batch per partition at least: every scored row went through a batch.
+    assertThat(metrics.get("model_rows").asLong()).isEqualTo(part(out, "accepted").count());
+    assertThat(metrics.get("batches").asLong())
+        .isGreaterThanOrEqualTo((part(out, "accepted").count() + 15) / 16);
+    assertThat(metrics.get("devices").get(0).asText()).contains("executor driver: CPU");
     assertThat(m.get("counts").get("input").asLong())
         .isEqualTo(part(out, "accepted").count() + rejected.count());
   }
@@ -98,26 +113,37 @@ class ScoreStageTest extends SparkTestBase {
     Dataset<Row> scores = part(out, "accepted").select("clip_score");
     double median = scores.stat().approxQuantile("clip_score", new double[] {0.5}, 0.0)[0];
     Path filtered = tmp.resolve("filtered");
-    SiftRun r =
-        SiftRun.of(
-            "curate",
-            "--config",
-            repo("conf/sample-score.conf").toString(),
-            "--input",
-            repo("data/sample/sample.parquet").toString(),
-            "--output",
-            filtered.toString(),
-            "--set",
-            "sift.score.model=" + MODEL,
-            "--set",
-            "sift.filter.enabled=true",
-            "--set",
-            "sift.filter.min-score=" + median);
-    assertThat(r.exitCode()).as(r.toString()).isZero();
+    curateScored(filtered, "sift.filter.enabled=true", "sift.filter.min-score=" + median);
     Dataset<Row> kept = part(filtered, "accepted");
     assertThat(kept.where(col("clip_score").lt(median)).count()).isZero();
-    long low = part(filtered, "rejected").where(col("reject_reason").equalTo("low_score")).count();
+    long low =
+        part(filtered, "rejected").where(col("reject_reason").equalTo("low_clip_score")).count();
     assertThat(low).isEqualTo(scores.where(col("clip_score").lt(median)).count());
+  }
+
+  @Test
+  void theTopFractionCutKeepsThatShareOfTheScoredRowsAndIsRecorded() throws Exception {
+    Dataset<Row> scores = part(out, "accepted").select("clip_score");
+    long scored = scores.count();
+    Path top = tmp.resolve("top-fraction");
+    curateScored(
+        top,
+        "sift.filter.enabled=true",
+        "sift.filter.top-fraction=0.3",
+        "sift.filter.quantile-error=0");
+    JsonNode filter = SiftRun.manifest(top).get("filter");
+    assertThat(filter.get("mode").asText()).isEqualTo("top-fraction");
+    double threshold = filter.get("threshold").asDouble();
+    // The cut is the score at the 70% quantile of this run's scores, computed independently here.
+    double[] q = scores.stat().approxQuantile("clip_score", new double[] {0.7}, 0.0);
+    assertThat(threshold).isEqualTo(q[0]);
+    Dataset<Row> kept = part(top, "accepted");
+    assertThat(kept.where(col("clip_score").lt(threshold)).count()).isZero();
+    assertThat((double) kept.count()).isCloseTo(0.3 * scored, within(2.0));
+    Dataset<Row> low = part(top, "rejected").where(col("reject_reason").equalTo("low_clip_score"));
+    assertThat(low.count()).isEqualTo(scored - kept.count());
+    assertThat(low.where(col("clip_score").geq(threshold)).count()).isZero();
+    assertThat((String) low.first().getAs("reject_stage")).isEqualTo("filter");
   }
 
   @Test

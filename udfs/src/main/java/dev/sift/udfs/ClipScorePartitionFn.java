@@ -1,8 +1,9 @@
 package dev.sift.udfs;
 
 import dev.sift.curation.Reject;
+import dev.sift.curation.batch.DecodeAhead;
+import dev.sift.curation.batch.ShrinkingBatch;
 import dev.sift.curation.image.ClipPreprocessor;
-import dev.sift.curation.image.ImageDecodeException;
 import dev.sift.curation.image.ImageDecoder;
 import dev.sift.curation.models.ClipModel;
 import dev.sift.curation.models.Devices;
@@ -10,29 +11,43 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code score} stage, per partition: rows still alive are taken in batches of {@code
- * batchSize}; their images are decoded and preprocessed as CLIP expects, the image and text towers
- * run once per batch (identical captions embedded once), and {@code clip_score} is the cosine of
- * the two embeddings. An image that cannot be decoded becomes a {@code decode/decode_error} row
- * with the decoder's message; a failed model call fails the task with its context. Rejected rows
- * pass through untouched, in order.
+ * batchSize}; their images are decoded and preprocessed on the executor's {@link DecodePool} one
+ * batch ahead of the model ({@link DecodeAhead}), the image and text towers run once per batch
+ * (identical captions embedded once), and {@code clip_score} is the cosine of the two embeddings.
+ * An image that cannot be decoded becomes a {@code decode/decode_error} row with the decoder's
+ * message; a failed model call fails the task with its context, except that running out of device
+ * memory halves the executor's batch size and retries ({@link ShrinkingBatch}). On a GPU, model
+ * calls hold a {@link GpuSemaphore} permit. Rejected rows pass through untouched, in order.
  *
  * <p>Serialised to executors with only its settings; the model comes from {@link ModelCache}.
  */
 public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(ClipScorePartitionFn.class);
+  private static final java.util.Set<String> WARNED = ConcurrentHashMap.newKeySet();
+  private static final ConcurrentHashMap<String, ShrinkingBatch> LIMITS = new ConcurrentHashMap<>();
+
+  /** How the stage runs on an executor, beyond the model directory and device. */
+  public record Settings(
+      int batchSize, int threads, int decodeThreads, int prefetchBatches, int gpuConcurrency)
+      implements java.io.Serializable {}
 
   private final String modelDir;
   private final String device;
-  private final int batchSize;
-  private final int threads;
+  private final Settings settings;
   private final StageCounter counter;
+  private final ScoreMetrics metrics;
   private final int image;
   private final int caption;
   private final int score;
@@ -43,20 +58,19 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
   /**
    * @param schema the rows' schema (it must hold image, caption, clip_score and reject columns)
    * @param device {@code auto}, {@code cpu} or {@code cuda}
-   * @param threads ONNX Runtime intra-op threads on the CPU (0: its default)
    */
   public ClipScorePartitionFn(
       StructType schema,
       String modelDir,
       String device,
-      int batchSize,
-      int threads,
-      StageCounter counter) {
+      Settings settings,
+      StageCounter counter,
+      ScoreMetrics metrics) {
     this.modelDir = modelDir;
     this.device = device;
-    this.batchSize = batchSize;
-    this.threads = threads;
+    this.settings = settings;
     this.counter = counter;
+    this.metrics = metrics;
     this.image = schema.fieldIndex("image");
     this.caption = schema.fieldIndex("caption");
     this.score = schema.fieldIndex("clip_score");
@@ -68,28 +82,67 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
   /** The model options for this task: CUDA on the GPU Spark assigned, else the CPU. */
   ClipModel.Options options() {
     Devices.Resolution r = Devices.resolve(device, Devices.available());
+    if (r.warning() != null && WARNED.add(r.warning())) {
+      // Once per executor JVM: the user must know the GPU is not being used.
+      LOG.warn(r.warning());
+    }
     if (r.device() == Devices.Device.CUDA) {
       int id = GpuAssignment.currentTask();
       // Without Spark GPU scheduling (local mode) the one visible GPU is device 0.
       return ClipModel.Options.cuda(id == GpuAssignment.NONE ? 0 : id);
     }
-    return ClipModel.Options.cpu(threads);
+    return ClipModel.Options.cpu(settings.threads());
   }
 
   @Override
   public Iterator<Row> call(Iterator<Row> input) {
-    ClipModel model = ModelCache.clip(modelDir, options());
+    ClipModel.Options options = options();
+    ClipModel model = ModelCache.clip(modelDir, options);
+    boolean gpu = options.device() == Devices.Device.CUDA;
+    metrics.device(
+        executorName() + ": " + options.device() + (gpu ? ":" + options.deviceId() : ""));
+    ShrinkingBatch limit =
+        LIMITS.computeIfAbsent(
+            modelDir + "|" + options,
+            k ->
+                new ShrinkingBatch(
+                    settings.batchSize(),
+                    (from, to, e) ->
+                        LOG.warn(
+                            "{} ran out of memory on a batch of {}; batch size now {}: {}",
+                            modelDir,
+                            from,
+                            to,
+                            e.getMessage())));
     ClipPreprocessor preprocessor = model.preprocessor();
     ImageDecoder decoder = new ImageDecoder();
     int length = model.imageLength();
-    float[] pixels = new float[batchSize * length];
+    Executor pool =
+        settings.prefetchBatches() == 0 && settings.decodeThreads() == 1
+            ? Runnable::run
+            : DecodePool.get(settings.decodeThreads());
+    DecodeAhead<Object[]> batches =
+        new DecodeAhead<>(
+            new RowValues(input),
+            values -> values[reason] == null,
+            (values, buffer, offset) ->
+                preprocessor.preprocess(decoder.decode((byte[]) values[image]), buffer, offset),
+            settings.batchSize(),
+            length,
+            pool,
+            settings.prefetchBatches());
     return new Iterator<>() {
       private Iterator<Row> ready = List.<Row>of().iterator();
+      private boolean reported;
 
       @Override
       public boolean hasNext() {
-        while (!ready.hasNext() && input.hasNext()) {
-          ready = scoreBatch(input, model, preprocessor, decoder, pixels, length).iterator();
+        while (!ready.hasNext() && batches.hasNext()) {
+          ready = scoreBatch(batches.next(), model, limit, gpu, length).iterator();
+        }
+        if (!ready.hasNext() && !reported) {
+          reported = true;
+          metrics.decode(batches.workNanos(), batches.waitNanos());
         }
         return ready.hasNext();
       }
@@ -105,43 +158,60 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
   }
 
   private List<Row> scoreBatch(
-      Iterator<Row> input,
+      DecodeAhead.Batch<Object[]> batch,
       ClipModel model,
-      ClipPreprocessor preprocessor,
-      ImageDecoder decoder,
-      float[] pixels,
+      ShrinkingBatch limit,
+      boolean gpu,
       int length) {
-    List<Object[]> rows = new ArrayList<>(batchSize);
-    List<Integer> scored = new ArrayList<>(batchSize);
-    List<String> captions = new ArrayList<>(batchSize);
-    int n = 0;
-    while (n < batchSize && input.hasNext()) {
-      Row row = input.next();
-      Object[] values = new Object[row.length()];
-      for (int i = 0; i < values.length; i++) {
-        values[i] = row.get(i);
-      }
-      rows.add(values);
-      if (values[reason] != null) {
+    List<Object[]> rows = batch.rows();
+    int n = batch.prepared();
+    String[] captions = new String[n];
+    for (int r = 0; r < rows.size(); r++) {
+      Object[] values = rows.get(r);
+      if (values[reason] != null && batch.errors()[r] == null) {
         continue;
       }
       counter.add();
-      try {
-        preprocessor.preprocess(decoder.decode((byte[]) values[image]), pixels, n * length);
-        scored.add(rows.size() - 1);
-        captions.add((String) values[caption]);
-        n++;
-      } catch (ImageDecodeException | RuntimeException e) {
+      Exception error = batch.errors()[r];
+      if (error != null) {
         values[reason] = Reject.DECODE_ERROR.code();
         values[stage] = Reject.DECODE_ERROR.stage();
-        values[detail] = e.getMessage();
+        values[detail] = error.getMessage() == null ? error.toString() : error.getMessage();
+      } else {
+        captions[batch.slot()[r]] = (String) values[caption];
       }
     }
     if (n > 0) {
-      float[][] images = model.embedImages(pixels, n);
-      float[][] texts = model.embedTexts(captions);
-      for (int k = 0; k < n; k++) {
-        rows.get(scored.get(k))[score] = (double) ClipModel.cosine(images[k], texts[k]);
+      long t0 = System.nanoTime();
+      float[] pixels = batch.buffer();
+      float[][] images =
+          limit.run(
+              n,
+              (start, count) ->
+                  onDevice(
+                      gpu,
+                      () ->
+                          model.embedImages(
+                              start == 0
+                                  ? pixels
+                                  : java.util.Arrays.copyOfRange(
+                                      pixels, start * length, (start + count) * length),
+                              count)));
+      float[][] texts =
+          limit.run(
+              n,
+              (start, count) ->
+                  onDevice(
+                      gpu,
+                      () ->
+                          model.embedTexts(
+                              java.util.Arrays.asList(captions).subList(start, start + count))));
+      metrics.batch(n, System.nanoTime() - t0);
+      for (int r = 0; r < rows.size(); r++) {
+        int s = batch.slot()[r];
+        if (s >= 0) {
+          rows.get(r)[score] = (double) ClipModel.cosine(images[s], texts[s]);
+        }
       }
     }
     List<Row> out = new ArrayList<>(rows.size());
@@ -149,5 +219,38 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
       out.add(RowFactory.create(values));
     }
     return out;
+  }
+
+  private <R> R onDevice(boolean gpu, java.util.function.Supplier<R> call) {
+    return gpu ? GpuSemaphore.call(settings.gpuConcurrency(), call) : call.get();
+  }
+
+  private static String executorName() {
+    org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      host = "unknown-host";
+    }
+    return host + "/executor " + (env == null ? "?" : env.executorId());
+  }
+
+  /** Spark rows as value arrays, which the stage fills in before making rows again. */
+  private record RowValues(Iterator<Row> rows) implements Iterator<Object[]> {
+    @Override
+    public boolean hasNext() {
+      return rows.hasNext();
+    }
+
+    @Override
+    public Object[] next() {
+      Row row = rows.next();
+      Object[] values = new Object[row.length()];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = row.get(i);
+      }
+      return values;
+    }
   }
 }

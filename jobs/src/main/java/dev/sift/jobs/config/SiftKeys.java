@@ -312,6 +312,28 @@ public final class SiftKeys {
                       + " core, which oversubscribes an executor running several tasks).")
               .integer(1, 0, 1024));
 
+  public static final ConfigKey<Integer> SCORE_DECODE_THREADS =
+      register(
+          key("sift.score.decode-threads")
+              .doc(
+                  "Image-decode threads per executor JVM, shared by its tasks; they decode the next"
+                      + " batch while the model runs on this one (0: one per core).")
+              .integer(0, 0, 1024));
+  public static final ConfigKey<Integer> SCORE_PREFETCH_BATCHES =
+      register(
+          key("sift.score.prefetch-batches")
+              .doc(
+                  "Batches each task decodes ahead of the model (0: decode, then run, in turn)."
+                      + " Each costs one batch of pixels in memory (batch-size x 602 KB at 224 px).")
+              .integer(1, 0, 16));
+  public static final ConfigKey<Integer> SCORE_GPU_CONCURRENCY =
+      register(
+          key("sift.score.gpu-concurrency")
+              .doc(
+                  "Model calls that may run at once on one executor's GPU (a semaphore held per"
+                      + " call; tasks keep decoding while they wait).")
+              .integer(2, 1, 256));
+
   // ---- recaption ----
   public static final ConfigKey<Boolean> RECAPTION_ENABLED =
       register(
@@ -327,14 +349,34 @@ public final class SiftKeys {
       register(
           key("sift.filter.enabled")
               .doc(
-                  "Run the CLIP-score filter (needs scoring): rows scoring below"
-                      + " sift.filter.min-score are rejected (low_score).")
+                  "Run the CLIP-score filter (needs scoring): rows scoring below the threshold"
+                      + " (sift.filter.min-score, or the cut of sift.filter.top-fraction) are"
+                      + " rejected (low_clip_score).")
               .bool(false));
   public static final ConfigKey<Double> FILTER_MIN_SCORE =
       register(
           key("sift.filter.min-score")
               .doc("Keep rows whose CLIP score is at least this (LAION used 0.28).")
               .number(0.28, -1.0, 1.0));
+  public static final ConfigKey<Double> FILTER_TOP_FRACTION =
+      register(
+          key("sift.filter.top-fraction")
+              .doc(
+                  "Keep this fraction of the scored rows, those with the highest CLIP scores"
+                      + " (DataComp kept 0.3); 0 turns it off. The cut is a global quantile over"
+                      + " every row that reaches the filter (Spark's approxQuantile, relative"
+                      + " error sift.filter.quantile-error); when sift.filter.min-score is also"
+                      + " set in the config, the higher of the two thresholds is used. The"
+                      + " manifest records the threshold used.")
+              .number(0.0, 0.0, 1.0));
+  public static final ConfigKey<Double> FILTER_QUANTILE_ERROR =
+      register(
+          key("sift.filter.quantile-error")
+              .doc(
+                  "Relative error of the top-fraction quantile (Spark's approxQuantile: the cut's"
+                      + " rank is within this fraction of the row count of the exact one); 0 is"
+                      + " exact and costs a full sort.")
+              .number(0.0001, 0.0, 0.1));
 
   private SiftKeys() {}
 

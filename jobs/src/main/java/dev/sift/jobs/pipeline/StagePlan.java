@@ -17,6 +17,7 @@ import dev.sift.udfs.CaptionUdfs;
 import dev.sift.udfs.ClipScorePartitionFn;
 import dev.sift.udfs.ConceptUdfs;
 import dev.sift.udfs.ImageProbeUdf;
+import dev.sift.udfs.ScoreMetrics;
 import dev.sift.udfs.StableIdUdf;
 import dev.sift.udfs.StageCounter;
 import java.util.ArrayList;
@@ -37,6 +38,7 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 
 /**
  * Builds the stages of {@code curate} over the mapped input as one Spark plan. Every row comes out
@@ -56,6 +58,9 @@ public final class StagePlan {
   private final ConceptSource concepts;
   private final Map<Stage, StageCounter> counters = new LinkedHashMap<>();
   private int headConcepts = -1;
+  private Map<String, Object> filterInfo;
+  private ScoreMetrics scoreMetrics;
+  private final List<Dataset<Row>> persisted = new ArrayList<>();
 
   /**
    * @param conf validated configuration
@@ -148,6 +153,28 @@ public final class StagePlan {
   /** Concepts counted more than {@code t} times (after {@link #build}; -1 without balancing). */
   public int headConcepts() {
     return headConcepts;
+  }
+
+  /**
+   * What the score filter did, for the manifest: the threshold it applied and where it came from
+   * (after {@link #build}; null when the filter did not run).
+   */
+  public Map<String, Object> filterInfo() {
+    return filterInfo;
+  }
+
+  /**
+   * Model figures of the score stage (batches, decode and inference time, devices), once the rows
+   * are written; null when scoring did not run.
+   */
+  public ScoreMetrics scoreMetrics() {
+    return scoreMetrics;
+  }
+
+  /** Drops the intermediate results the plan cached (call once the outputs are written). */
+  public void release() {
+    persisted.forEach(d -> d.unpersist(false));
+    persisted.clear();
   }
 
   /** Row counters of the stages that have them, for the progress log. */
@@ -322,26 +349,66 @@ public final class StagePlan {
   private Dataset<Row> score(Dataset<Row> rows) {
     rows = rows.withColumn(Columns.CLIP_SCORE, lit(null).cast(DataTypes.DoubleType));
     StructType schema = rows.schema();
+    scoreMetrics = new ScoreMetrics(spark.sparkContext(), Stage.SCORE.label());
     ClipScorePartitionFn fn =
         new ClipScorePartitionFn(
             schema,
             conf.get(SiftKeys.SCORE_MODEL),
             conf.get(SiftKeys.DEVICE),
-            conf.get(SiftKeys.SCORE_BATCH_SIZE),
-            conf.get(SiftKeys.SCORE_THREADS),
-            counters.get(Stage.SCORE));
+            new ClipScorePartitionFn.Settings(
+                conf.get(SiftKeys.SCORE_BATCH_SIZE),
+                conf.get(SiftKeys.SCORE_THREADS),
+                conf.get(SiftKeys.SCORE_DECODE_THREADS),
+                conf.get(SiftKeys.SCORE_PREFETCH_BATCHES),
+                conf.get(SiftKeys.SCORE_GPU_CONCURRENCY)),
+            counters.get(Stage.SCORE),
+            scoreMetrics);
     return rows.mapPartitions(fn, Encoders.row(schema));
   }
 
-  /** Keeps rows whose CLIP score reaches {@code sift.filter.min-score}. */
+  /**
+   * Rejects rows whose CLIP score is below the threshold: {@code sift.filter.min-score}, or, with
+   * {@code sift.filter.top-fraction}, the score at that quantile of the rows reaching the filter.
+   * The quantile needs every score first, so the scored rows are cached to run the model once.
+   */
   private Dataset<Row> filter(Dataset<Row> rows) {
     double min = conf.get(SiftKeys.FILTER_MIN_SCORE);
-    Column low = col(Columns.CLIP_SCORE).isNull().or(col(Columns.CLIP_SCORE).lt(min));
+    double fraction = conf.get(SiftKeys.FILTER_TOP_FRACTION);
+    Map<String, Object> info = new LinkedHashMap<>();
+    double threshold = min;
+    if (fraction > 0) {
+      double error = conf.get(SiftKeys.FILTER_QUANTILE_ERROR);
+      rows = rows.persist(StorageLevel.MEMORY_AND_DISK());
+      persisted.add(rows);
+      spark.sparkContext().setJobDescription("sift: CLIP-score quantile for the top-fraction cut");
+      Dataset<Row> scored = rows.where(alive().and(col(Columns.CLIP_SCORE).isNotNull()));
+      double[] q =
+          scored.stat().approxQuantile(Columns.CLIP_SCORE, new double[] {1.0 - fraction}, error);
+      // No scored row: nothing to keep, and no score can pass.
+      double cut = q.length == 0 ? Double.POSITIVE_INFINITY : q[0];
+      boolean minSet = conf.isUserSet(SiftKeys.FILTER_MIN_SCORE);
+      threshold = minSet ? Math.max(min, cut) : cut;
+      info.put("mode", minSet ? "top-fraction and min-score" : "top-fraction");
+      info.put("top_fraction", fraction);
+      info.put("quantile_error", error);
+      info.put("quantile_score", q.length == 0 ? null : cut);
+      if (minSet) {
+        info.put("min_score", min);
+      }
+    } else {
+      info.put("mode", "min-score");
+      info.put("min_score", min);
+    }
+    info.put("threshold", Double.isInfinite(threshold) ? null : threshold);
+    filterInfo = info;
+    Column score = col(Columns.CLIP_SCORE);
+    Column low = score.isNull().or(score.lt(threshold));
     return judge(
         rows,
         Stage.FILTER,
-        when(low, lit(Reject.LOW_SCORE.code())),
-        functions.format_string("clip_score = %.4f < " + min, col(Columns.CLIP_SCORE)));
+        when(low, lit(Reject.LOW_CLIP_SCORE.code())),
+        functions.format_string(
+            String.format(Locale.ROOT, "clip_score = %%.4f < %.6f", threshold), score));
   }
 
   private Dataset<Row> decode(Dataset<Row> rows) {
