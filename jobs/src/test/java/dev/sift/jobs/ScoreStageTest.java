@@ -25,7 +25,7 @@ class ScoreStageTest extends SparkTestBase {
   @BeforeAll
   static void curate() {
     out = tmp.resolve("scored");
-    curateScored(out, "sift.score.batch-size=16");
+    curateScored(out, "sift.score.batch-size=16", "sift.score.write-embeddings=true");
   }
 
   /** Curates the sample with the tiny model into {@code dir}, with extra {@code --set}s. */
@@ -80,6 +80,28 @@ class ScoreStageTest extends SparkTestBase {
             .isCloseTo(ClipModel.cosine(image, text), within(1e-5));
       }
     }
+  }
+
+  @Test
+  void embeddingsAreWrittenAsFloat16AndGiveTheScore() {
+    List<Row> rows =
+        part(out, "accepted")
+            .select("id", "image_embedding", "text_embedding", "clip_score")
+            .collectAsList();
+    for (Row r : rows) {
+      float[] image = dev.sift.curation.models.Float16.decode((byte[]) r.get(1));
+      float[] text = dev.sift.curation.models.Float16.decode((byte[]) r.get(2));
+      assertThat(image).as(r.getString(0)).hasSize(32);
+      assertThat((double) ClipModel.cosine(image, text))
+          .as(r.getString(0))
+          .isCloseTo(r.getDouble(3), within(3e-3));
+    }
+    assertThat(
+            part(out, "rejected")
+                .where(col("reject_stage").equalTo("decode"))
+                .where(col("image_embedding").isNotNull())
+                .count())
+        .isZero();
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.sift.curation.image.ClipPreprocessor;
 import dev.sift.curation.image.ImageDecoder;
 import dev.sift.curation.models.ClipModel;
 import dev.sift.curation.models.Devices;
+import dev.sift.curation.models.Float16;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -54,6 +55,8 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
   private final int reason;
   private final int stage;
   private final int detail;
+  private final int imageEmbedding;
+  private final int textEmbedding;
 
   /**
    * @param schema the rows' schema (it must hold image, caption, clip_score and reject columns)
@@ -77,6 +80,10 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
     this.reason = schema.fieldIndex("reject_reason");
     this.stage = schema.fieldIndex("reject_stage");
     this.detail = schema.fieldIndex("reject_detail");
+    // Present only when embeddings are written.
+    List<String> names = List.of(schema.fieldNames());
+    this.imageEmbedding = names.indexOf("image_embedding");
+    this.textEmbedding = names.indexOf("text_embedding");
   }
 
   /** The model options for this task: CUDA on the GPU Spark assigned, else the CPU. */
@@ -210,7 +217,14 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
       for (int r = 0; r < rows.size(); r++) {
         int s = batch.slot()[r];
         if (s >= 0) {
-          rows.get(r)[score] = (double) ClipModel.cosine(images[s], texts[s]);
+          Object[] values = rows.get(r);
+          values[score] = (double) ClipModel.cosine(images[s], texts[s]);
+          if (imageEmbedding >= 0) {
+            values[imageEmbedding] = Float16.encode(images[s]);
+          }
+          if (textEmbedding >= 0) {
+            values[textEmbedding] = Float16.encode(texts[s]);
+          }
         }
       }
     }

@@ -312,6 +312,14 @@ public final class SiftKeys {
                       + " core, which oversubscribes an executor running several tasks).")
               .integer(1, 0, 1024));
 
+  public static final ConfigKey<Boolean> SCORE_WRITE_EMBEDDINGS =
+      register(
+          key("sift.score.write-embeddings")
+              .doc(
+                  "Write each scored row's L2-normalised image and text embeddings as"
+                      + " image_embedding and text_embedding: binary, float16 little-endian"
+                      + " (2 bytes x the model's dimension); null for rows not scored.")
+              .bool(false));
   public static final ConfigKey<Integer> SCORE_DECODE_THREADS =
       register(
           key("sift.score.decode-threads")

@@ -25,6 +25,11 @@ public final class Columns {
   public static final String KEEP_PROBABILITY = "keep_probability";
   public static final String IMAGE_FORMAT = "image_format";
 
+  /** Written only with {@code sift.score.write-embeddings}: L2-normalised, float16 LE bytes. */
+  public static final String IMAGE_EMBEDDING = "image_embedding";
+
+  public static final String TEXT_EMBEDDING = "text_embedding";
+
   public static final String REJECT_STAGE = "reject_stage";
   public static final String REJECT_REASON = "reject_reason";
   public static final String REJECT_DETAIL = "reject_detail";
@@ -47,6 +52,9 @@ public final class Columns {
           IMAGE_FORMAT,
           IMAGE);
 
+  /** Columns written after {@link #OUTPUT_ORDER} when a stage produced them. */
+  public static final List<String> OPTIONAL_OUTPUTS = List.of(IMAGE_EMBEDDING, TEXT_EMBEDDING);
+
   /** Names Sift writes; input columns of these names are renamed on the way in. */
   public static final Set<String> RESERVED =
       Set.of(
@@ -64,6 +72,8 @@ public final class Columns {
           CONCEPTS,
           KEEP_PROBABILITY,
           IMAGE_FORMAT,
+          IMAGE_EMBEDDING,
+          TEXT_EMBEDDING,
           REJECT_STAGE,
           REJECT_REASON,
           REJECT_DETAIL);

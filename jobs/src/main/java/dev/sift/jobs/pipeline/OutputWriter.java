@@ -106,6 +106,12 @@ public final class OutputWriter {
         accepted.add(col(name));
       }
     }
+    List<String> present = List.of(tagged.columns());
+    for (String name : Columns.OPTIONAL_OUTPUTS) {
+      if (present.contains(name)) {
+        accepted.add(col(name));
+      }
+    }
     for (String name : passThrough) {
       accepted.add(col("`" + name.replace("`", "``") + "`"));
     }

@@ -348,6 +348,12 @@ public final class StagePlan {
    */
   private Dataset<Row> score(Dataset<Row> rows) {
     rows = rows.withColumn(Columns.CLIP_SCORE, lit(null).cast(DataTypes.DoubleType));
+    boolean embeddings = conf.get(SiftKeys.SCORE_WRITE_EMBEDDINGS);
+    if (embeddings) {
+      rows =
+          rows.withColumn(Columns.IMAGE_EMBEDDING, lit(null).cast(DataTypes.BinaryType))
+              .withColumn(Columns.TEXT_EMBEDDING, lit(null).cast(DataTypes.BinaryType));
+    }
     StructType schema = rows.schema();
     scoreMetrics = new ScoreMetrics(spark.sparkContext(), Stage.SCORE.label());
     ClipScorePartitionFn fn =
