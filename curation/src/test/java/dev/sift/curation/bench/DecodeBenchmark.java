@@ -1,0 +1,55 @@
+package dev.sift.curation.bench;
+
+import dev.sift.curation.image.ClipPreprocessor;
+import dev.sift.curation.image.ImageDecoder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Decode + CLIP preprocessing speed on the calling thread, the way {@code
+ * ../shared/bench/pil_reference.py} measures PIL: the files are read into memory, every one is
+ * decoded and preprocessed once to warm up, then all of them in turn for {@code seconds}. Run under
+ * {@code taskset -c 0} for a per-core figure; {@code scripts/bench-decode.sh} does that and runs
+ * the PIL reference on the same files in the same run.
+ *
+ * <p>Usage: {@code DecodeBenchmark SECONDS FILE...}; prints {@code SIFT_IMAGES_PER_S=…}.
+ */
+public final class DecodeBenchmark {
+  private DecodeBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    double seconds = Double.parseDouble(args[0]);
+    List<byte[]> images = new ArrayList<>();
+    for (int i = 1; i < args.length; i++) {
+      images.add(Files.readAllBytes(Path.of(args[i])));
+    }
+    ImageDecoder decoder = new ImageDecoder();
+    ClipPreprocessor preprocessor = ClipPreprocessor.openAiClip224();
+    float[] out = new float[preprocessor.outputLength()];
+    // Warm-up: let the JIT see every code path (each format, each size) a few times.
+    for (int k = 0; k < 3; k++) {
+      for (byte[] b : images) {
+        preprocessor.preprocess(decoder.decode(b), out, 0);
+      }
+    }
+    long n = 0;
+    long t0 = System.nanoTime();
+    long end = t0 + (long) (seconds * 1e9);
+    while (System.nanoTime() < end) {
+      for (byte[] b : images) {
+        preprocessor.preprocess(decoder.decode(b), out, 0);
+        n++;
+      }
+    }
+    double dt = (System.nanoTime() - t0) / 1e9;
+    System.out.printf(
+        Locale.ROOT,
+        "Sift decode + preprocess (exact): %.1f images/s on one core over %d files%n",
+        n / dt,
+        images.size());
+    System.out.printf(Locale.ROOT, "SIFT_IMAGES_PER_S=%.1f%n", n / dt);
+  }
+}
