@@ -38,7 +38,9 @@ public enum Reject {
    * The CLIP score is below the filter's threshold: {@code sift.filter.min-score}, or the score
    * that keeps {@code sift.filter.top-fraction} of the scored rows.
    */
-  LOW_CLIP_SCORE("filter", "low_clip_score");
+  LOW_CLIP_SCORE("filter", "low_clip_score"),
+  /** A head's value (aesthetics, NSFW …) is outside its {@code sift.filter.heads} bounds. */
+  HEAD_OUT_OF_RANGE("filter", "head_out_of_range");
 
   private final String stage;
   private final String code;

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import dev.sift.curation.models.ClipModel;
 import dev.sift.curation.models.Devices;
+import dev.sift.curation.models.EmbeddingHead;
 import dev.sift.jobs.config.SiftConf;
 import dev.sift.jobs.config.SiftKeys;
 import dev.sift.jobs.pipeline.Columns;
@@ -219,11 +220,51 @@ public final class CurateJob {
         }
       }
       LOG.info("CLIP model {}: {}", dir, model);
+      for (Map.Entry<String, Object> head : conf.get(SiftKeys.SCORE_HEADS).entrySet()) {
+        files.add(checkHead(head.getKey(), (String) head.getValue(), model.embeddingDim()));
+      }
+      for (String bounded : conf.get(SiftKeys.FILTER_HEADS).keySet()) {
+        if (!conf.get(SiftKeys.SCORE_HEADS).containsKey(bounded)) {
+          throw new SiftUserException(
+              "sift.filter.heads."
+                  + bounded
+                  + ": no head of that name in sift.score.heads (it has "
+                  + conf.get(SiftKeys.SCORE_HEADS).keySet()
+                  + ")");
+        }
+      }
       return files;
     } catch (IllegalArgumentException | java.io.IOException e) {
       throw new SiftUserException(
           "sift.score.model = " + dir + " is not a usable CLIP model: " + e.getMessage(), e);
     }
+  }
+
+  /** Opens a head on the driver: a missing file or a width other than CLIP's fails at start-up. */
+  private static Map<String, Object> checkHead(String name, String file, int clipDim)
+      throws java.io.IOException {
+    java.nio.file.Path path = java.nio.file.Path.of(file);
+    try (EmbeddingHead head = EmbeddingHead.open(name, path, ClipModel.Options.cpu(1))) {
+      if (head.inputDim() > 0 && clipDim > 0 && head.inputDim() != clipDim) {
+        throw new SiftUserException(
+            "sift.score.heads."
+                + name
+                + " = "
+                + file
+                + " takes embeddings of "
+                + head.inputDim()
+                + ", but the CLIP model gives "
+                + clipDim);
+      }
+    } catch (IllegalArgumentException | java.io.IOException e) {
+      throw new SiftUserException("sift.score.heads." + name + ": " + e.getMessage(), e);
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("role", "head " + name);
+    m.put("file", path.toString());
+    m.put("bytes", java.nio.file.Files.size(path));
+    m.put("sha256", sha256(path));
+    return m;
   }
 
   private static String sha256(java.nio.file.Path file) throws java.io.IOException {

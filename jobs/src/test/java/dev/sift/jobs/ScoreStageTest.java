@@ -20,33 +20,22 @@ import org.junit.jupiter.api.io.TempDir;
 class ScoreStageTest extends SparkTestBase {
   @TempDir static Path tmp;
   static final Path MODEL = repo("curation/src/test/resources/fixtures/tiny-clip");
+  static final Path HEAD = repo("curation/src/test/resources/fixtures/heads/linear32.onnx");
   static Path out;
 
   @BeforeAll
   static void curate() {
     out = tmp.resolve("scored");
-    curateScored(out, "sift.score.batch-size=16", "sift.score.write-embeddings=true");
+    curateScored(
+        out,
+        "sift.score.batch-size=16",
+        "sift.score.write-embeddings=true",
+        "sift.score.heads.linear=" + HEAD);
   }
 
   /** Curates the sample with the tiny model into {@code dir}, with extra {@code --set}s. */
   private static void curateScored(Path dir, String... sets) {
-    List<String> args =
-        new java.util.ArrayList<>(
-            List.of(
-                "curate",
-                "--config",
-                repo("conf/sample-score.conf").toString(),
-                "--input",
-                repo("data/sample/sample.parquet").toString(),
-                "--output",
-                dir.toString(),
-                "--set",
-                "sift.score.model=" + MODEL));
-    for (String set : sets) {
-      args.add("--set");
-      args.add(set);
-    }
-    SiftRun r = SiftRun.of(args.toArray(String[]::new));
+    SiftRun r = startUp(tmp.relativize(dir).toString(), sets);
     assertThat(r.exitCode()).as(r.toString()).isZero();
   }
 
@@ -102,6 +91,75 @@ class ScoreStageTest extends SparkTestBase {
                 .where(col("image_embedding").isNotNull())
                 .count())
         .isZero();
+  }
+
+  @Test
+  void headsReadTheImageEmbeddingAndCanBeFilteredOn() throws Exception {
+    // linear32.onnx is 0.5 + sum_i (i - 15.5) / 16 * e_i (see EmbeddingHeadTest).
+    List<Row> rows =
+        part(out, "accepted").select("id", "image_embedding", "head_linear").collectAsList();
+    for (Row r : rows) {
+      float[] e = dev.sift.curation.models.Float16.decode((byte[]) r.get(1));
+      double expected = 0.5;
+      for (int i = 0; i < e.length; i++) {
+        expected += (i - 15.5) / 16 * e[i];
+      }
+      assertThat(r.getDouble(2)).as(r.getString(0)).isCloseTo(expected, within(5e-3));
+    }
+    assertThat(SiftRun.manifest(out).get("models").toString()).contains("head linear");
+
+    double median =
+        part(out, "accepted").stat().approxQuantile("head_linear", new double[] {0.5}, 0.0)[0];
+    Path filtered = tmp.resolve("head-filter");
+    curateScored(
+        filtered,
+        "sift.score.heads.linear=" + HEAD,
+        "sift.filter.enabled=true",
+        "sift.filter.min-score=-1",
+        "sift.filter.heads.linear.min=" + median);
+    assertThat(part(filtered, "accepted").where(col("head_linear").lt(median)).count()).isZero();
+    Dataset<Row> out =
+        part(filtered, "rejected").where(col("reject_reason").equalTo("head_out_of_range"));
+    assertThat(out.count())
+        .isEqualTo(part(this.out, "accepted").where(col("head_linear").lt(median)).count());
+    assertThat((String) out.first().getAs("reject_detail"))
+        .startsWith("head_linear = ")
+        .contains("outside min");
+  }
+
+  /** A curate run of the sample with the tiny model that should stop at start-up. */
+  private static SiftRun startUp(String name, String... sets) {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "curate",
+                "--config",
+                repo("conf/sample-score.conf").toString(),
+                "--input",
+                repo("data/sample/sample.parquet").toString(),
+                "--output",
+                tmp.resolve(name).toString(),
+                "--set",
+                "sift.score.model=" + MODEL));
+    for (String set : sets) {
+      args.add("--set");
+      args.add(set);
+    }
+    return SiftRun.of(args.toArray(String[]::new));
+  }
+
+  @Test
+  void badHeadsFailAtStartUpNamingTheKey() {
+    SiftRun unknown =
+        startUp("bad-head-1", "sift.filter.enabled=true", "sift.filter.heads.aesthetic.min=5");
+    assertThat(unknown.exitCode()).isEqualTo(2);
+    assertThat(unknown.err()).contains("sift.filter.heads.aesthetic", "no head of that name");
+    SiftRun bound = startUp("bad-head-2", "sift.filter.heads.linear.minimum=5");
+    assertThat(bound.exitCode()).isEqualTo(2);
+    assertThat(bound.err()).contains("sift.filter.heads", "unknown bound 'minimum'");
+    SiftRun missing = startUp("bad-head-3", "sift.score.heads.nsfw=" + tmp.resolve("nsfw.onnx"));
+    assertThat(missing.exitCode()).isEqualTo(2);
+    assertThat(missing.err()).contains("sift.score.heads.nsfw", "no such file");
   }
 
   @Test

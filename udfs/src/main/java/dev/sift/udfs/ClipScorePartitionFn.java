@@ -7,6 +7,7 @@ import dev.sift.curation.image.ClipPreprocessor;
 import dev.sift.curation.image.ImageDecoder;
 import dev.sift.curation.models.ClipModel;
 import dev.sift.curation.models.Devices;
+import dev.sift.curation.models.EmbeddingHead;
 import dev.sift.curation.models.Float16;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -39,10 +40,24 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
   private static final java.util.Set<String> WARNED = ConcurrentHashMap.newKeySet();
   private static final ConcurrentHashMap<String, ShrinkingBatch> LIMITS = new ConcurrentHashMap<>();
 
-  /** How the stage runs on an executor, beyond the model directory and device. */
+  /**
+   * How the stage runs on an executor, beyond the model directory and device.
+   *
+   * @param heads head name -> ONNX file; each writes column {@code head_<name>}
+   */
   public record Settings(
-      int batchSize, int threads, int decodeThreads, int prefetchBatches, int gpuConcurrency)
+      int batchSize,
+      int threads,
+      int decodeThreads,
+      int prefetchBatches,
+      int gpuConcurrency,
+      java.util.TreeMap<String, String> heads)
       implements java.io.Serializable {}
+
+  /** The column a head's values go to. */
+  public static String headColumn(String head) {
+    return "head_" + head;
+  }
 
   private final String modelDir;
   private final String device;
@@ -57,6 +72,7 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
   private final int detail;
   private final int imageEmbedding;
   private final int textEmbedding;
+  private final int[] headColumns;
 
   /**
    * @param schema the rows' schema (it must hold image, caption, clip_score and reject columns)
@@ -84,6 +100,11 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
     List<String> names = List.of(schema.fieldNames());
     this.imageEmbedding = names.indexOf("image_embedding");
     this.textEmbedding = names.indexOf("text_embedding");
+    this.headColumns = new int[settings.heads().size()];
+    int h = 0;
+    for (String head : settings.heads().keySet()) {
+      headColumns[h++] = schema.fieldIndex(headColumn(head));
+    }
   }
 
   /** The model options for this task: CUDA on the GPU Spark assigned, else the CPU. */
@@ -105,6 +126,8 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
   public Iterator<Row> call(Iterator<Row> input) {
     ClipModel.Options options = options();
     ClipModel model = ModelCache.clip(modelDir, options);
+    List<EmbeddingHead> heads = new ArrayList<>();
+    settings.heads().forEach((name, file) -> heads.add(ModelCache.head(name, file, options)));
     boolean gpu = options.device() == Devices.Device.CUDA;
     metrics.device(
         executorName() + ": " + options.device() + (gpu ? ":" + options.deviceId() : ""));
@@ -145,7 +168,7 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
       @Override
       public boolean hasNext() {
         while (!ready.hasNext() && batches.hasNext()) {
-          ready = scoreBatch(batches.next(), model, limit, gpu, length).iterator();
+          ready = scoreBatch(batches.next(), model, heads, limit, gpu, length).iterator();
         }
         if (!ready.hasNext() && !reported) {
           reported = true;
@@ -167,6 +190,7 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
   private List<Row> scoreBatch(
       DecodeAhead.Batch<Object[]> batch,
       ClipModel model,
+      List<EmbeddingHead> heads,
       ShrinkingBatch limit,
       boolean gpu,
       int length) {
@@ -213,6 +237,11 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
                       () ->
                           model.embedTexts(
                               java.util.Arrays.asList(captions).subList(start, start + count))));
+      float[][] headValues = new float[heads.size()][];
+      for (int h = 0; h < heads.size(); h++) {
+        EmbeddingHead head = heads.get(h);
+        headValues[h] = onDevice(gpu, () -> head.run(images));
+      }
       metrics.batch(n, System.nanoTime() - t0);
       for (int r = 0; r < rows.size(); r++) {
         int s = batch.slot()[r];
@@ -224,6 +253,9 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
           }
           if (textEmbedding >= 0) {
             values[textEmbedding] = Float16.encode(texts[s]);
+          }
+          for (int h = 0; h < headColumns.length; h++) {
+            values[headColumns[h]] = (double) headValues[h][s];
           }
         }
       }

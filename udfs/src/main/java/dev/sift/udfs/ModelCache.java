@@ -1,25 +1,33 @@
 package dev.sift.udfs;
 
 import dev.sift.curation.models.ClipModel;
+import dev.sift.curation.models.EmbeddingHead;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * One {@link ClipModel} per executor JVM and (model directory, device, device id): the first task
- * that needs it opens the ONNX sessions, every later task of the JVM shares them (ONNX Runtime
- * sessions run concurrently). Sessions are closed by a JVM shutdown hook.
+ * One {@link ClipModel} (and one {@link EmbeddingHead} per head) per executor JVM and (model
+ * directory, device, device id): the first task that needs it opens the ONNX sessions, every later
+ * task of the JVM shares them (ONNX Runtime sessions run concurrently). Sessions are closed by a
+ * JVM shutdown hook.
  *
  * <p>Thread-safe.
  */
 public final class ModelCache {
   private static final ConcurrentHashMap<String, ClipModel> CLIP = new ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<String, EmbeddingHead> HEADS = new ConcurrentHashMap<>();
 
   static {
     Runtime.getRuntime()
         .addShutdownHook(
-            new Thread(() -> CLIP.values().forEach(ClipModel::close), "sift-model-cache-shutdown"));
+            new Thread(
+                () -> {
+                  HEADS.values().forEach(EmbeddingHead::close);
+                  CLIP.values().forEach(ClipModel::close);
+                },
+                "sift-model-cache-shutdown"));
   }
 
   private ModelCache() {}
@@ -34,6 +42,19 @@ public final class ModelCache {
             return ClipModel.open(Path.of(directory), options);
           } catch (IOException e) {
             throw new UncheckedIOException("cannot open CLIP model " + directory, e);
+          }
+        });
+  }
+
+  /** The shared head {@code name} in {@code file} for these options, opened on first use. */
+  public static EmbeddingHead head(String name, String file, ClipModel.Options options) {
+    return HEADS.computeIfAbsent(
+        name + "|" + file + "|" + options,
+        k -> {
+          try {
+            return EmbeddingHead.open(name, Path.of(file), options);
+          } catch (IOException e) {
+            throw new UncheckedIOException("cannot open head " + name + " " + file, e);
           }
         });
   }

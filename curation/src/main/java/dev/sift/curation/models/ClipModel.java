@@ -313,7 +313,7 @@ public final class ClipModel implements AutoCloseable {
     }
   }
 
-  private static OrtSession createSession(OrtEnvironment env, Path file, Options options)
+  static OrtSession createSession(OrtEnvironment env, Path file, Options options)
       throws IOException {
     try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
       if (options.intraOpThreads() > 0) {
@@ -341,7 +341,7 @@ public final class ClipModel implements AutoCloseable {
     }
   }
 
-  private static String describe(Options options) {
+  static String describe(Options options) {
     return options.device() == Device.CUDA
         ? "CUDA device " + options.deviceId()
         : "CPU"

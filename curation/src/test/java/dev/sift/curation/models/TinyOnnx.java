@@ -72,6 +72,21 @@ final class TinyOnnx {
     return tensor.bytes(9, raw.array()).toBytes();
   }
 
+  /** A constant float32 tensor of shape {@code dims} holding {@code values} in row-major order. */
+  static byte[] floats(String name, float[] values, long... dims) {
+    Message tensor = new Message();
+    for (long d : dims) {
+      tensor.varint(1, d);
+    }
+    tensor.varint(2, FLOAT).string(8, name);
+    java.nio.ByteBuffer raw =
+        java.nio.ByteBuffer.allocate(values.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (float v : values) {
+      raw.putFloat(v);
+    }
+    return tensor.bytes(9, raw.array()).toBytes();
+  }
+
   /** A node; {@code attributes} from {@link #intAttr} and {@link #intsAttr}. */
   static byte[] node(
       String opType, List<String> inputs, List<String> outputs, List<byte[]> attributes) {

@@ -6,6 +6,7 @@ import dev.sift.jobs.SiftUserException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Predicate;
 
 /**
@@ -27,7 +28,9 @@ public final class ConfigKey<T> {
     DOUBLE("number"),
     BOOLEAN("boolean"),
     DURATION("duration"),
-    CHOICE("one of");
+    CHOICE("one of"),
+    /** A HOCON object whose keys the user names (e.g. one entry per head); checked as a whole. */
+    OBJECT("object");
 
     private final String label;
 
@@ -119,14 +122,34 @@ public final class ConfigKey<T> {
                 case DOUBLE -> config.getDouble(name);
                 case BOOLEAN -> config.getBoolean(name);
                 case DURATION -> config.getDuration(name);
+                case OBJECT -> config.getObject(name).unwrapped();
               };
     } catch (ConfigException.WrongType | ConfigException.BadValue e) {
       throw invalid(config, "it is not a " + type.label());
     }
     if (!check.test(value)) {
-      throw invalid(config, null);
+      throw invalid(config, type == Type.OBJECT ? objectProblem(value) : null);
     }
     return value;
+  }
+
+  /** What is wrong with an object value, from its check (a {@link ObjectCheck}). */
+  private String objectProblem(T value) {
+    return check instanceof ObjectCheck c ? c.problem((Map<String, Object>) value) : null;
+  }
+
+  /**
+   * The check of an {@link Type#OBJECT} key: null when the value is fine, else what is wrong (it
+   * names the entry).
+   */
+  @FunctionalInterface
+  public interface ObjectCheck extends Predicate<Map<String, Object>> {
+    String problem(Map<String, Object> value);
+
+    @Override
+    default boolean test(Map<String, Object> value) {
+      return problem(value) == null;
+    }
   }
 
   private SiftUserException invalid(Config config, String why) {
@@ -147,6 +170,9 @@ public final class ConfigKey<T> {
   String renderDefault() {
     if (defaultValue == null) {
       return null;
+    }
+    if (defaultValue instanceof Map<?, ?> m && m.isEmpty()) {
+      return "{}";
     }
     if (defaultValue instanceof Duration d) {
       return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
@@ -235,6 +261,15 @@ public final class ConfigKey<T> {
           v -> v.compareTo(min) >= 0,
           "a duration ≥ " + min.toMillis() + "ms, such as 30s or 500ms",
           List.of());
+    }
+
+    /**
+     * An object key whose entries the user names; the default is empty.
+     *
+     * @param allowed what entries may hold, in words
+     */
+    public ConfigKey<Map<String, Object>> object(String allowed, ObjectCheck check) {
+      return new ConfigKey<>(name, Type.OBJECT, Map.of(), doc, check, allowed, List.of());
     }
 
     private static String range(long min, long max, long unbounded) {

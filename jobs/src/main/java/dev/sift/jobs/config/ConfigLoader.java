@@ -119,8 +119,12 @@ public final class ConfigLoader {
   private static SiftConf validate(Config user, Map<String, String> spark, String source) {
     List<String> problems = new ArrayList<>();
     Set<String> known = new TreeSet<>();
+    List<String> objects = new ArrayList<>();
     for (ConfigKey<?> key : SiftKeys.all()) {
       known.add(key.name());
+      if (key.type() == ConfigKey.Type.OBJECT) {
+        objects.add(key.name());
+      }
     }
     for (String top : user.root().keySet()) {
       if (!top.equals("sift") && !top.startsWith("spark.")) {
@@ -139,8 +143,13 @@ public final class ConfigLoader {
       } else {
         for (Map.Entry<String, ConfigValue> e : user.getConfig("sift").entrySet()) {
           String name = "sift." + e.getKey();
+          String object =
+              objects.stream().filter(o -> name.startsWith(o + ".")).findFirst().orElse(null);
           if (known.contains(name)) {
             userSet.add(name);
+          } else if (object != null) {
+            // Entries of an object key are the user's names; the key's check judges them.
+            userSet.add(object);
           } else {
             problems.add(
                 "unknown key "

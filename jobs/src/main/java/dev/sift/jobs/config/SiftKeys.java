@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The registry: every {@code sift.*} key, defined once with its default, documentation and check.
@@ -320,6 +321,18 @@ public final class SiftKeys {
                       + " image_embedding and text_embedding: binary, float16 little-endian"
                       + " (2 bytes x the model's dimension); null for rows not scored.")
               .bool(false));
+  public static final ConfigKey<Map<String, Object>> SCORE_HEADS =
+      register(
+          key("sift.score.heads")
+              .doc(
+                  "Heads on the image embedding: name -> ONNX file, e.g. { aesthetic ="
+                      + " \"/models/aesthetic.onnx\" }. Each file takes the L2-normalised image"
+                      + " embedding [N, D] and gives one value per row ([N] or [N, 1]); each head's"
+                      + " value is written to head_<name>. Every image is embedded once and every"
+                      + " head reads that embedding. Filter on them with sift.filter.heads.")
+              .object(
+                  "an object of name = \"file.onnx\", names of lower-case letters, digits and _",
+                  SiftKeys::headFilesProblem));
   public static final ConfigKey<Integer> SCORE_DECODE_THREADS =
       register(
           key("sift.score.decode-threads")
@@ -366,6 +379,17 @@ public final class SiftKeys {
           key("sift.filter.min-score")
               .doc("Keep rows whose CLIP score is at least this (LAION used 0.28).")
               .number(0.28, -1.0, 1.0));
+  public static final ConfigKey<Map<String, Object>> FILTER_HEADS =
+      register(
+          key("sift.filter.heads")
+              .doc(
+                  "Bounds on head values, per head of sift.score.heads, e.g. { aesthetic { min ="
+                      + " 5.0 }, nsfw { max = 0.5 } }: rows outside a bound, or without a value,"
+                      + " are rejected (head_out_of_range). Applied with the CLIP-score threshold"
+                      + " when sift.filter.enabled is true (set sift.filter.min-score = -1 to"
+                      + " filter on heads alone).")
+              .object(
+                  "an object of name { min = number, max = number }", SiftKeys::headBoundsProblem));
   public static final ConfigKey<Double> FILTER_TOP_FRACTION =
       register(
           key("sift.filter.top-fraction")
@@ -385,6 +409,61 @@ public final class SiftKeys {
                       + " rank is within this fraction of the row count of the exact one); 0 is"
                       + " exact and costs a full sort.")
               .number(0.0001, 0.0, 0.1));
+
+  private static final java.util.regex.Pattern HEAD_NAME =
+      java.util.regex.Pattern.compile("[a-z][a-z0-9_]{0,63}");
+
+  private static String headFilesProblem(Map<String, Object> heads) {
+    for (Map.Entry<String, Object> e : heads.entrySet()) {
+      if (!HEAD_NAME.matcher(e.getKey()).matches()) {
+        return "head name '" + e.getKey() + "' is not lower-case letters, digits and _";
+      }
+      if (!(e.getValue() instanceof String file) || file.isBlank()) {
+        return "head " + e.getKey() + " must name an ONNX file, not " + e.getValue();
+      }
+    }
+    return null;
+  }
+
+  private static String headBoundsProblem(Map<String, Object> bounds) {
+    for (Map.Entry<String, Object> e : bounds.entrySet()) {
+      if (!(e.getValue() instanceof Map<?, ?> b) || b.isEmpty()) {
+        return "head " + e.getKey() + " must be an object with min and/or max";
+      }
+      for (Map.Entry<?, ?> bound : b.entrySet()) {
+        if (!bound.getKey().equals("min") && !bound.getKey().equals("max")) {
+          return "head " + e.getKey() + ": unknown bound '" + bound.getKey() + "' (min or max)";
+        }
+        if (asNumber(bound.getValue()) == null) {
+          return "head " + e.getKey() + "." + bound.getKey() + " must be a number";
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A bound of {@link #FILTER_HEADS}: {@code which} ({@code min} or {@code max}) of one head's
+   * entry, or null when not set. Values from {@code --set} arrive as strings, as HOCON allows.
+   */
+  public static Double headBound(Object entry, String which) {
+    return entry instanceof Map<?, ?> m ? asNumber(m.get(which)) : null;
+  }
+
+  private static Double asNumber(Object v) {
+    if (v instanceof Number n) {
+      return n.doubleValue();
+    }
+    if (v instanceof String s) {
+      try {
+        double d = Double.parseDouble(s.trim());
+        return Double.isFinite(d) ? d : null;
+      } catch (NumberFormatException e) {
+        return null;
+      }
+    }
+    return null;
+  }
 
   private SiftKeys() {}
 

@@ -354,6 +354,13 @@ public final class StagePlan {
           rows.withColumn(Columns.IMAGE_EMBEDDING, lit(null).cast(DataTypes.BinaryType))
               .withColumn(Columns.TEXT_EMBEDDING, lit(null).cast(DataTypes.BinaryType));
     }
+    java.util.TreeMap<String, String> heads = new java.util.TreeMap<>();
+    conf.get(SiftKeys.SCORE_HEADS).forEach((name, file) -> heads.put(name, (String) file));
+    for (String head : heads.keySet()) {
+      rows =
+          rows.withColumn(
+              ClipScorePartitionFn.headColumn(head), lit(null).cast(DataTypes.DoubleType));
+    }
     StructType schema = rows.schema();
     scoreMetrics = new ScoreMetrics(spark.sparkContext(), Stage.SCORE.label());
     ClipScorePartitionFn fn =
@@ -366,7 +373,8 @@ public final class StagePlan {
                 conf.get(SiftKeys.SCORE_THREADS),
                 conf.get(SiftKeys.SCORE_DECODE_THREADS),
                 conf.get(SiftKeys.SCORE_PREFETCH_BATCHES),
-                conf.get(SiftKeys.SCORE_GPU_CONCURRENCY)),
+                conf.get(SiftKeys.SCORE_GPU_CONCURRENCY),
+                heads),
             counters.get(Stage.SCORE),
             scoreMetrics);
     return rows.mapPartitions(fn, Encoders.row(schema));
@@ -409,12 +417,44 @@ public final class StagePlan {
     filterInfo = info;
     Column score = col(Columns.CLIP_SCORE);
     Column low = score.isNull().or(score.lt(threshold));
-    return judge(
-        rows,
-        Stage.FILTER,
-        when(low, lit(Reject.LOW_CLIP_SCORE.code())),
-        functions.format_string(
-            String.format(Locale.ROOT, "clip_score = %%.4f < %.6f", threshold), score));
+    Column reason = when(low, lit(Reject.LOW_CLIP_SCORE.code()));
+    Column detail =
+        when(
+            low,
+            functions.format_string(
+                String.format(Locale.ROOT, "clip_score = %%.4f < %.6f", threshold), score));
+    Map<String, Object> headBounds = new java.util.TreeMap<>(conf.get(SiftKeys.FILTER_HEADS));
+    if (!headBounds.isEmpty()) {
+      info.put("heads", headBounds);
+    }
+    for (Map.Entry<String, Object> e : headBounds.entrySet()) {
+      Column v = col(ClipScorePartitionFn.headColumn(e.getKey()));
+      Column out = v.isNull();
+      List<String> words = new ArrayList<>();
+      Double lo = SiftKeys.headBound(e.getValue(), "min");
+      Double hi = SiftKeys.headBound(e.getValue(), "max");
+      if (lo != null) {
+        out = out.or(v.lt(lo));
+        words.add("min " + lo);
+      }
+      if (hi != null) {
+        out = out.or(v.gt(hi));
+        words.add("max " + hi);
+      }
+      // The first failed check names the row's reason; CLIP's threshold comes first.
+      reason =
+          when(reason.isNull().and(out), lit(Reject.HEAD_OUT_OF_RANGE.code())).otherwise(reason);
+      detail =
+          when(
+                  detail.isNull().and(out),
+                  functions.format_string(
+                      ClipScorePartitionFn.headColumn(e.getKey())
+                          + " = %s outside "
+                          + String.join(", ", words),
+                      v))
+              .otherwise(detail);
+    }
+    return judge(rows, Stage.FILTER, reason, detail);
   }
 
   private Dataset<Row> decode(Dataset<Row> rows) {
