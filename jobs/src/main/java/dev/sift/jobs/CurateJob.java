@@ -75,7 +75,10 @@ public final class CurateJob {
         new ProgressReporter(spark, plan.counters(), conf.get(SiftKeys.PROGRESS_INTERVAL))) {
       spark.sparkContext().setJobDescription("sift " + command.label() + ": stages and write");
       out.writeRows(tagged, conf.get(SiftKeys.OUTPUT_IMAGE_BYTES));
-      out.writeConceptCounts(tagged, concepts != null || command == Command.BALANCE);
+      out.writeConceptCounts(
+          tagged,
+          concepts != null || command == Command.BALANCE,
+          concepts != null ? concepts.multilingual() : plan.perLanguageT() != null);
       progress.log();
     } finally {
       tagged.unpersist(false);
@@ -150,6 +153,9 @@ public final class CurateJob {
       b.put("t", conf.get(SiftKeys.BALANCE_T));
       b.put("seed", conf.get(SiftKeys.BALANCE_SEED));
       b.put("head_concepts", plan.headConcepts());
+      if (plan.perLanguageT() != null) {
+        b.put("per_language", plan.perLanguageT());
+      }
       manifest.put("balance", b);
     }
     if (plan.filterInfo() != null) {

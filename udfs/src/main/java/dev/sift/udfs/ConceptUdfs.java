@@ -37,25 +37,62 @@ public final class ConceptUdfs {
   }
 
   /**
+   * {@code (string caption, string language) → array<string>}: as {@link #match}, against the list
+   * of the row's language (MetaCLIP 2); a language without a list matches nothing.
+   *
+   * @param lists per-language lists; the language column already holds their keys (or other)
+   * @param key the lists' digest and semantics, naming the cached matchers
+   */
+  public static UserDefinedFunction matchByLanguage(
+      Broadcast<Map<String, ConceptList>> lists,
+      String key,
+      Semantics semantics,
+      StageCounter counter) {
+    UDF2<String, String, String[]> fn =
+        (caption, language) -> {
+          counter.add();
+          ConceptList list = language == null ? null : lists.value().get(language);
+          if (list == null) {
+            return new String[0];
+          }
+          return ConceptMatcherCache.get(key + "/" + language, () -> list, semantics)
+              .matchEntries(caption)
+              .toArray(String[]::new);
+        };
+    return functions.udf(fn, DataTypes.createArrayType(DataTypes.StringType));
+  }
+
+  /**
+   * {@code (array<string>, string language) → double}: as {@link #keepProbability}, with the
+   * per-entry probabilities of the row's language, keyed {@code language + "\t" + entry}.
+   */
+  public static UserDefinedFunction keepProbabilityByLanguage(
+      Broadcast<Map<String, Double>> entryP) {
+    UDF2<Seq<String>, String, Double> fn =
+        (concepts, language) -> keepProbability(concepts, entryP.value(), language + "\t");
+    return functions.udf(fn, DataTypes.DoubleType);
+  }
+
+  /**
    * {@code array<string> → double}: MetaCLIP's keep probability {@code 1 − Π(1 − p_e)} from the
    * broadcast per-entry probabilities; null for null input.
    */
   public static UserDefinedFunction keepProbability(Broadcast<Map<String, Double>> entryP) {
-    UDF1<Seq<String>, Double> fn =
-        concepts -> {
-          if (concepts == null) {
-            return null;
-          }
-          Map<String, Double> p = entryP.value();
-          List<String> list = CollectionConverters.asJava(concepts);
-          double[] ps = new double[list.size()];
-          for (int i = 0; i < ps.length; i++) {
-            // Every matched entry was counted; 1.0 is the tail value should one ever be missing.
-            ps[i] = p.getOrDefault(list.get(i), 1.0);
-          }
-          return Balancing.keepProbability(ps);
-        };
+    UDF1<Seq<String>, Double> fn = concepts -> keepProbability(concepts, entryP.value(), "");
     return functions.udf(fn, DataTypes.DoubleType);
+  }
+
+  private static Double keepProbability(Seq<String> concepts, Map<String, Double> p, String key) {
+    if (concepts == null) {
+      return null;
+    }
+    List<String> list = CollectionConverters.asJava(concepts);
+    double[] ps = new double[list.size()];
+    for (int i = 0; i < ps.length; i++) {
+      // Only head entries are in the map; every other matched entry is in the tail (1.0).
+      ps[i] = p.getOrDefault(key + list.get(i), 1.0);
+    }
+    return Balancing.keepProbability(ps);
   }
 
   /** {@code (id, P) → boolean}: the deterministic draw {@code u(id, seed) ≤ P}. */

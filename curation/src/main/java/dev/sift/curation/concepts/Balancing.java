@@ -34,6 +34,54 @@ public final class Balancing {
     return 1.0 - miss;
   }
 
+  /**
+   * MetaCLIP 2's {@code t_to_p}: the share of all matches that falls on tail entries, those counted
+   * fewer than {@code t} times (strictly). 0 when there are no matches.
+   *
+   * @param counts per entry, zeros included
+   */
+  public static double tailShare(long[] counts, long t) {
+    double total = 0;
+    double tail = 0;
+    for (long c : counts) {
+      total += c;
+      if (c < t) {
+        tail += c;
+      }
+    }
+    return total == 0 ? 0.0 : tail / total;
+  }
+
+  /**
+   * MetaCLIP 2's {@code p_to_t}: the threshold that gives a language the tail share {@code p}.
+   * Counts are sorted ascending (zeros included); the result is the count at the first index whose
+   * cumulative share of all matches is closest to {@code p}. Returns -1 when the counts hold no
+   * match (the caller decides what an empty language gets).
+   */
+  public static long thresholdForShare(long[] counts, double p) {
+    long[] sorted = counts.clone();
+    java.util.Arrays.sort(sorted);
+    double total = 0;
+    for (long c : sorted) {
+      total += c;
+    }
+    if (total == 0) {
+      return -1;
+    }
+    double cumulative = 0;
+    int best = 0;
+    double bestDistance = Double.POSITIVE_INFINITY;
+    for (int i = 0; i < sorted.length; i++) {
+      cumulative += sorted[i];
+      double distance = Math.abs(cumulative / total - p);
+      if (distance < bestDistance) {
+        bestDistance = distance;
+        best = i;
+      }
+    }
+    return sorted[best];
+  }
+
   /** A uniform draw in [0, 1) determined by the row id and the seed alone. */
   public static double uniform(String id, long seed) {
     MessageDigest sha;

@@ -79,6 +79,14 @@ public final class SiftKeys {
           key("sift.input.columns.height")
               .doc("Input column holding the image height (integer). Optional; the probe wins.")
               .string("height"));
+  public static final ConfigKey<String> COLUMN_LANGUAGE =
+      register(
+          key("sift.input.columns.language")
+              .doc(
+                  "Input column holding each caption's language code (string: en, de, zh, …, as"
+                      + " per-language concept lists are named). Optional; needed when"
+                      + " sift.match.metadata is a directory of per-language lists.")
+              .string("language"));
 
   // ---- output ----
   public static final ConfigKey<String> OUTPUT_PATH =
@@ -173,7 +181,9 @@ public final class SiftKeys {
           key("sift.match.metadata")
               .doc(
                   "Concept list: a JSON array of strings (MetaCLIP's metadata.json; an entry's id"
-                      + " is its position) or a text file with one entry per line. Any Hadoop file"
+                      + " is its position) or a text file with one entry per line; or a directory"
+                      + " of per-language lists <lang>.json / <lang>.txt (MetaCLIP 2), matched by"
+                      + " each row's language (sift.input.columns.language). Any Hadoop file"
                       + " system. Required when matching runs.")
               .string(null));
   public static final ConfigKey<String> MATCH_SEMANTICS =

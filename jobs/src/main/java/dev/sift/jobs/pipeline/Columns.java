@@ -30,6 +30,9 @@ public final class Columns {
 
   public static final String TEXT_EMBEDDING = "text_embedding";
 
+  /** The caption's language: mapped from the input; the language a row was matched in. */
+  public static final String LANGUAGE = "language";
+
   public static final String REJECT_STAGE = "reject_stage";
   public static final String REJECT_REASON = "reject_reason";
   public static final String REJECT_DETAIL = "reject_detail";
@@ -53,7 +56,8 @@ public final class Columns {
           IMAGE);
 
   /** Columns written after {@link #OUTPUT_ORDER} when a stage produced them. */
-  public static final List<String> OPTIONAL_OUTPUTS = List.of(IMAGE_EMBEDDING, TEXT_EMBEDDING);
+  public static final List<String> OPTIONAL_OUTPUTS =
+      List.of(LANGUAGE, IMAGE_EMBEDDING, TEXT_EMBEDDING);
 
   /** Names Sift writes; input columns of these names are renamed on the way in. */
   public static final Set<String> RESERVED =
@@ -74,6 +78,7 @@ public final class Columns {
           IMAGE_FORMAT,
           IMAGE_EMBEDDING,
           TEXT_EMBEDDING,
+          LANGUAGE,
           REJECT_STAGE,
           REJECT_REASON,
           REJECT_DETAIL);

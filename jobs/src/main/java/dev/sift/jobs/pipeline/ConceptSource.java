@@ -22,9 +22,40 @@ import org.slf4j.LoggerFactory;
  *
  * @param path where the list came from
  * @param semantics the match rule
- * @param list the entries
+ * @param list the entries (of a single list; for per-language lists, all of them together)
+ * @param languages per-language lists (MetaCLIP 2), by language code; empty for a single list
  */
-public record ConceptSource(String path, Semantics semantics, ConceptList list) {
+public record ConceptSource(
+    String path, Semantics semantics, ConceptList list, Map<String, ConceptList> languages) {
+
+  /** The language of rows whose language has no list. */
+  public static final String OTHER = "other";
+
+  /** Whether rows are matched against their language's list. */
+  public boolean multilingual() {
+    return !languages.isEmpty();
+  }
+
+  /**
+   * The list a row's language code matches: the code lower-cased with {@code -} read as {@code _};
+   * a regional code falls back to its prefix ({@code zh_yue} → {@code zh}, as MetaCLIP 2 merges
+   * them); anything else is {@link #OTHER}.
+   */
+  public static String language(String code, java.util.Set<String> known) {
+    if (code == null || code.isBlank()) {
+      return OTHER;
+    }
+    String c = code.trim().toLowerCase(java.util.Locale.ROOT).replace('-', '_');
+    if (known.contains(c)) {
+      return c;
+    }
+    int cut = c.indexOf('_');
+    if (cut > 0 && known.contains(c.substring(0, cut))) {
+      return c.substring(0, cut);
+    }
+    return OTHER;
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(ConceptSource.class);
   private static final int DEAD_LISTED = 20;
 
@@ -39,7 +70,8 @@ public record ConceptSource(String path, Semantics semantics, ConceptList list) 
               + " strings (MetaCLIP's metadata.json) or a text file with one entry per line");
     }
     Semantics semantics = Semantics.parse(conf.get(SiftKeys.MATCH_SEMANTICS));
-    String text;
+    Map<String, ConceptList> languages = new java.util.TreeMap<>();
+    ConceptList list;
     try {
       Path p = new Path(path);
       FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
@@ -47,18 +79,61 @@ public record ConceptSource(String path, Semantics semantics, ConceptList list) 
         throw new SiftUserException("concept list not found: " + path + " (sift.match.metadata)");
       }
       if (fs.getFileStatus(p).isDirectory()) {
-        throw new SiftUserException(
-            "sift.match.metadata = "
-                + path
-                + " is a directory; per-language lists (MetaCLIP 2) are not available yet: give"
-                + " one file");
-      }
-      try (InputStream in = fs.open(p)) {
-        text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        java.util.List<String> all = new java.util.ArrayList<>();
+        for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(p)) {
+          String name = f.getPath().getName();
+          int dot = name.lastIndexOf('.');
+          if (!f.isFile() || dot <= 0 || !(name.endsWith(".json") || name.endsWith(".txt"))) {
+            continue;
+          }
+          String lang = name.substring(0, dot).toLowerCase(java.util.Locale.ROOT);
+          if (lang.equals(OTHER) || languages.containsKey(lang)) {
+            throw new SiftUserException(
+                "sift.match.metadata = "
+                    + path
+                    + ": "
+                    + name
+                    + (lang.equals(OTHER)
+                        ? " is named like the language of rows without a list"
+                        : " repeats language " + lang));
+          }
+          ConceptList one = parse(read(fs, f.getPath()), f.getPath().toString(), semantics);
+          languages.put(lang, one);
+          all.addAll(one.entries());
+        }
+        if (languages.isEmpty()) {
+          throw new SiftUserException(
+              "sift.match.metadata = "
+                  + path
+                  + " is a directory without per-language lists (<lang>.json or <lang>.txt)");
+        }
+        list = ConceptList.of(all, semantics);
+      } else {
+        list = parse(read(fs, p), path, semantics);
       }
     } catch (IOException e) {
       throw new SiftUserException("cannot read concept list " + path + ": " + e.getMessage(), e);
     }
+    ConceptSource source = new ConceptSource(path, semantics, list, languages);
+    LOG.info(
+        "concept list {}: {} entries{}, {} duplicates dropped, {} can never match under {}{}",
+        path,
+        list.size(),
+        languages.isEmpty() ? "" : " in " + languages.size() + " languages " + languages.keySet(),
+        list.duplicates(),
+        list.dead().size(),
+        semantics.name().toLowerCase(java.util.Locale.ROOT),
+        list.dead().isEmpty() ? "" : " (e.g. " + source.deadSample() + ")");
+    return source;
+  }
+
+  private static String read(FileSystem fs, Path p) throws IOException {
+    try (InputStream in = fs.open(p)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  private static ConceptList parse(String text, String path, Semantics semantics) {
     ConceptList list;
     try {
       list = ConceptList.parse(text, path, semantics);
@@ -68,16 +143,7 @@ public record ConceptSource(String path, Semantics semantics, ConceptList list) 
     if (list.size() == 0) {
       throw new SiftUserException("concept list " + path + " has no entries");
     }
-    ConceptSource source = new ConceptSource(path, semantics, list);
-    LOG.info(
-        "concept list {}: {} entries, {} duplicates dropped, {} can never match under {}{}",
-        path,
-        list.size(),
-        list.duplicates(),
-        list.dead().size(),
-        semantics.name().toLowerCase(java.util.Locale.ROOT),
-        list.dead().isEmpty() ? "" : " (e.g. " + source.deadSample() + ")");
-    return source;
+    return list;
   }
 
   private java.util.List<String> deadSample() {
@@ -94,6 +160,11 @@ public record ConceptSource(String path, Semantics semantics, ConceptList list) 
     m.put("duplicates_dropped", list.duplicates());
     m.put("never_match", list.dead().size());
     m.put("never_match_examples", deadSample());
+    if (multilingual()) {
+      Map<String, Object> per = new java.util.TreeMap<>();
+      languages.forEach((lang, l) -> per.put(lang, l.size()));
+      m.put("languages", per);
+    }
     return m;
   }
 }

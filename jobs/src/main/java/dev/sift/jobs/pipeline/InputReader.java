@@ -240,6 +240,11 @@ public final class InputReader {
     mapping.put(Columns.IMAGE, resolve(conf, SiftKeys.COLUMN_IMAGE, schema, sampleFile, false));
     mapping.put(Columns.WIDTH, resolve(conf, SiftKeys.COLUMN_WIDTH, schema, sampleFile, false));
     mapping.put(Columns.HEIGHT, resolve(conf, SiftKeys.COLUMN_HEIGHT, schema, sampleFile, false));
+    String language = resolve(conf, SiftKeys.COLUMN_LANGUAGE, schema, sampleFile, false);
+    if (language != null) {
+      // Only a mapped language becomes a column: most inputs have none.
+      mapping.put(Columns.LANGUAGE, language);
+    }
 
     List<Column> out = new ArrayList<>();
     for (Map.Entry<String, String> m : mapping.entrySet()) {

@@ -138,9 +138,10 @@ public final class OutputWriter {
   /**
    * Writes {@code concept_counts/}: per concept, {@code matched} (rows that reached balancing with
    * the concept in their set) and {@code kept} (those balancing kept), most matched first. One
-   * aggregation over the tagged rows; empty, with its schema, when matching did not run.
+   * aggregation over the tagged rows; empty, with its schema, when matching did not run. With
+   * {@code perLanguage} (MetaCLIP 2 lists) the table also has {@code language}.
    */
-  public void writeConceptCounts(Dataset<Row> tagged, boolean matched) {
+  public void writeConceptCounts(Dataset<Row> tagged, boolean matched, boolean perLanguage) {
     StructType schema =
         new StructType()
             .add("concept", DataTypes.StringType, false)
@@ -154,14 +155,28 @@ public final class OutputWriter {
       Column reached = stage.isNull().or(functions.not(stage.isin("read", "text", "match")));
       Column kept =
           stage.isNull().or(functions.not(stage.isin("read", "text", "match", "balance")));
-      counts =
+      // Per-language runs count per (concept, language): the same entry in two lists is two
+      // concepts to MetaCLIP 2.
+      List<Column> keys = new ArrayList<>(List.of(col("concept")));
+      List<Column> select =
+          new ArrayList<>(
+              List.of(
+                  functions.explode(col(Columns.CONCEPTS)).as("concept"),
+                  functions.when(kept, 1L).otherwise(0L).as("k")));
+      if (perLanguage) {
+        keys.add(col(Columns.LANGUAGE));
+        select.add(col(Columns.LANGUAGE));
+      }
+      Dataset<Row> grouped =
           tagged
               .where(reached)
-              .select(
-                  functions.explode(col(Columns.CONCEPTS)).as("concept"),
-                  functions.when(kept, 1L).otherwise(0L).as("k"))
-              .groupBy("concept")
-              .agg(functions.count("*").as("matched"), functions.sum("k").as("kept"))
+              .select(select.toArray(Column[]::new))
+              .groupBy(keys.toArray(Column[]::new))
+              .agg(functions.count("*").as("matched"), functions.sum("k").as("kept"));
+      counts =
+          (perLanguage
+                  ? grouped.select("concept", Columns.LANGUAGE, "matched", "kept")
+                  : grouped.select("concept", "matched", "kept"))
               .orderBy(col("matched").desc(), col("concept"));
     }
     counts.coalesce(1).write().mode(SaveMode.ErrorIfExists).parquet(path(CONCEPT_COUNTS));

@@ -21,6 +21,7 @@ import dev.sift.udfs.ScoreMetrics;
 import dev.sift.udfs.StableIdUdf;
 import dev.sift.udfs.StageCounter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +40,8 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds the stages of {@code curate} over the mapped input as one Spark plan. Every row comes out
@@ -49,6 +52,7 @@ import org.apache.spark.storage.StorageLevel;
  * <p>Driver-side; not serialisable. The UDFs it creates carry only the plain-Java helpers.
  */
 public final class StagePlan {
+  private static final Logger LOG = LoggerFactory.getLogger(StagePlan.class);
   private static final String POS = Columns.INTERNAL_PREFIX + "pos";
   private static final String WINNER = Columns.INTERNAL_PREFIX + "winner";
 
@@ -58,6 +62,7 @@ public final class StagePlan {
   private final ConceptSource concepts;
   private final Map<Stage, StageCounter> counters = new LinkedHashMap<>();
   private int headConcepts = -1;
+  private Map<String, Object> perLanguageT;
   private Map<String, Object> filterInfo;
   private ScoreMetrics scoreMetrics;
   private final List<Dataset<Row>> persisted = new ArrayList<>();
@@ -153,6 +158,11 @@ public final class StagePlan {
   /** Concepts counted more than {@code t} times (after {@link #build}; -1 without balancing). */
   public int headConcepts() {
     return headConcepts;
+  }
+
+  /** MetaCLIP 2's per-language thresholds, when balancing ran per language; else null. */
+  public Map<String, Object> perLanguageT() {
+    return perLanguageT;
   }
 
   /**
@@ -288,15 +298,47 @@ public final class StagePlan {
 
   private Dataset<Row> match(Dataset<Row> rows) {
     ConceptList list = concepts.list();
-    Broadcast<ConceptList> shared =
-        JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(list);
-    Column matched =
-        ConceptUdfs.match(
-                shared,
-                list.digest() + "/" + concepts.semantics(),
-                concepts.semantics(),
-                counters.get(Stage.MATCH))
-            .apply(col(Columns.CAPTION));
+    Column matched;
+    if (concepts.multilingual()) {
+      if (!List.of(rows.columns()).contains(Columns.LANGUAGE)) {
+        throw new dev.sift.jobs.SiftUserException(
+            "sift.match.metadata = "
+                + concepts.path()
+                + " holds per-language lists "
+                + concepts.languages().keySet()
+                + ": map each caption's language with sift.input.columns.language (the column "
+                + "'"
+                + conf.get(SiftKeys.COLUMN_LANGUAGE)
+                + "' is not in the input; language detection is not available yet)");
+      }
+      java.util.Set<String> known = java.util.Set.copyOf(concepts.languages().keySet());
+      org.apache.spark.sql.api.java.UDF1<String, String> lang =
+          code -> ConceptSource.language(code, known);
+      rows =
+          rows.withColumn(
+              Columns.LANGUAGE,
+              functions.udf(lang, DataTypes.StringType).apply(col(Columns.LANGUAGE)));
+      Broadcast<Map<String, ConceptList>> shared =
+          JavaSparkContext.fromSparkContext(spark.sparkContext())
+              .broadcast(new HashMap<>(concepts.languages()));
+      matched =
+          ConceptUdfs.matchByLanguage(
+                  shared,
+                  list.digest() + "/" + concepts.semantics(),
+                  concepts.semantics(),
+                  counters.get(Stage.MATCH))
+              .apply(col(Columns.CAPTION), col(Columns.LANGUAGE));
+    } else {
+      Broadcast<ConceptList> shared =
+          JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(list);
+      matched =
+          ConceptUdfs.match(
+                  shared,
+                  list.digest() + "/" + concepts.semantics(),
+                  concepts.semantics(),
+                  counters.get(Stage.MATCH))
+              .apply(col(Columns.CAPTION));
+    }
     rows = rows.withColumn(Columns.CONCEPTS, when(alive(), matched));
     Column none = functions.size(col(Columns.CONCEPTS)).equalTo(0);
     return judge(
@@ -315,24 +357,34 @@ public final class StagePlan {
     long t = conf.get(SiftKeys.BALANCE_T);
     long seed = conf.get(SiftKeys.BALANCE_SEED);
     spark.sparkContext().setJobDescription("sift: count matches per concept for balancing");
-    List<Row> head =
-        rows.where(alive())
-            .select(functions.explode(col(Columns.CONCEPTS)).as("concept"))
-            .groupBy("concept")
-            .count()
-            .where(col("count").gt(t))
-            .collectAsList();
+    boolean multilingual =
+        concepts != null
+            ? concepts.multilingual()
+            : List.of(rows.columns()).contains(Columns.LANGUAGE);
     Map<String, Double> entryP = new HashMap<>();
-    for (Row r : head) {
-      entryP.put(r.getString(0), Balancing.entryProbability(r.getLong(1), t));
+    if (multilingual) {
+      entryP = perLanguageProbabilities(rows, t);
+    } else {
+      List<Row> head =
+          rows.where(alive())
+              .select(functions.explode(col(Columns.CONCEPTS)).as("concept"))
+              .groupBy("concept")
+              .count()
+              .where(col("count").gt(t))
+              .collectAsList();
+      for (Row r : head) {
+        entryP.put(r.getString(0), Balancing.entryProbability(r.getLong(1), t));
+      }
     }
     headConcepts = entryP.size();
     Broadcast<Map<String, Double>> shared =
         JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(entryP);
-    rows =
-        rows.withColumn(
-            Columns.KEEP_PROBABILITY,
-            when(alive(), ConceptUdfs.keepProbability(shared).apply(col(Columns.CONCEPTS))));
+    Column probability =
+        multilingual
+            ? ConceptUdfs.keepProbabilityByLanguage(shared)
+                .apply(col(Columns.CONCEPTS), col(Columns.LANGUAGE))
+            : ConceptUdfs.keepProbability(shared).apply(col(Columns.CONCEPTS));
+    rows = rows.withColumn(Columns.KEEP_PROBABILITY, when(alive(), probability));
     Column kept = ConceptUdfs.keep(seed).apply(col(Columns.ID), col(Columns.KEEP_PROBABILITY));
     return judge(
         rows,
@@ -455,6 +507,75 @@ public final class StagePlan {
               .otherwise(detail);
     }
     return judge(rows, Stage.FILTER, reason, detail);
+  }
+
+  /**
+   * MetaCLIP 2's per-language balancing: English (language {@code en}) uses {@code t}; every other
+   * language gets the threshold that gives it English's tail share of matches ({@link
+   * Balancing#tailShare}, {@link Balancing#thresholdForShare}). Counts per (language, concept) are
+   * collected (one row per matched pair: at most the size of the lists); entries of a list that
+   * nothing matched count as zeros when the lists are known. Degenerate cases: without English
+   * matches every language uses {@code t}; a language with no match keeps {@code t}; a threshold of
+   * 0 is raised to 1 (0 would drop every row of the language). Each is logged.
+   *
+   * @return head entries' probabilities, keyed {@code language + "\t" + concept}
+   */
+  private Map<String, Double> perLanguageProbabilities(Dataset<Row> rows, long t) {
+    Map<String, Map<String, Long>> counts = new java.util.TreeMap<>();
+    for (Row r :
+        rows.where(alive())
+            .select(col(Columns.LANGUAGE), functions.explode(col(Columns.CONCEPTS)).as("concept"))
+            .groupBy(Columns.LANGUAGE, "concept")
+            .count()
+            .collectAsList()) {
+      String lang = r.isNullAt(0) ? ConceptSource.OTHER : r.getString(0);
+      counts.computeIfAbsent(lang, k -> new HashMap<>()).put(r.getString(1), r.getLong(2));
+    }
+    Map<String, long[]> vectors = new java.util.TreeMap<>();
+    for (Map.Entry<String, Map<String, Long>> e : counts.entrySet()) {
+      int listSize =
+          concepts != null && concepts.languages().containsKey(e.getKey())
+              ? concepts.languages().get(e.getKey()).size()
+              : e.getValue().size();
+      long[] v = new long[Math.max(listSize, e.getValue().size())];
+      int i = 0;
+      for (long c : e.getValue().values()) {
+        v[i++] = c;
+      }
+      vectors.put(e.getKey(), v);
+    }
+    long[] english = vectors.get("en");
+    double share = english == null ? 0 : Balancing.tailShare(english, t);
+    boolean anchored = english != null && Arrays.stream(english).sum() > 0;
+    if (!anchored) {
+      LOG.warn("per-language balancing: no English (en) matches; every language uses t = {}", t);
+    }
+    Map<String, Object> thresholds = new java.util.TreeMap<>();
+    Map<String, Double> entryP = new HashMap<>();
+    for (Map.Entry<String, Map<String, Long>> e : counts.entrySet()) {
+      String lang = e.getKey();
+      long tl = t;
+      if (anchored && !lang.equals("en")) {
+        tl = Balancing.thresholdForShare(vectors.get(lang), share);
+        if (tl < 0) {
+          tl = t;
+        } else if (tl == 0) {
+          LOG.warn("per-language balancing: t for {} came out 0; using 1", lang);
+          tl = 1;
+        }
+      }
+      thresholds.put(lang, tl);
+      for (Map.Entry<String, Long> c : e.getValue().entrySet()) {
+        if (c.getValue() > tl) {
+          entryP.put(lang + "\t" + c.getKey(), Balancing.entryProbability(c.getValue(), tl));
+        }
+      }
+    }
+    perLanguageT = new LinkedHashMap<>();
+    perLanguageT.put("english_tail_share", anchored ? share : null);
+    perLanguageT.put("t", thresholds);
+    LOG.info("per-language balancing: English tail share {}, t per language {}", share, thresholds);
+    return entryP;
   }
 
   private Dataset<Row> decode(Dataset<Row> rows) {
