@@ -4,7 +4,7 @@
 # (../shared/bench/pil_reference.py), measured in the same run on the same files, with the ratio;
 # then end-to-end `score` rows/s on the bundled sample with the tiny CLIP on both cores.
 #   scripts/bench-decode.sh
-# Needs Debian's python3-pil and python3-numpy (apt-get install python3-pil python3-numpy).
+# Needs Debian's python3-pil, python3-numpy and, for the fast mode, libturbojpeg0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared="$(cd .. && pwd)/shared"
@@ -19,12 +19,14 @@ cp="curation/target/test-classes:curation/target/classes:$(cat curation/target/t
 measure() {
   local name="$1"; shift
   echo "== $name ($# files)"
-  local sift pil
-  # Both time 5 s after a warm-up, on core 0.
-  sift=$(taskset -c 0 java -cp "$cp" dev.sift.curation.bench.DecodeBenchmark 5 "$@" \
+  local sift fast pil
+  # All time 5 s after a warm-up, on core 0.
+  sift=$(taskset -c 0 java -cp "$cp" dev.sift.curation.bench.DecodeBenchmark 5 exact "$@" \
+    | sed -n 's/^SIFT_IMAGES_PER_S=//p')
+  fast=$(taskset -c 0 java -cp "$cp" dev.sift.curation.bench.DecodeBenchmark 5 fast "$@" \
     | sed -n 's/^SIFT_IMAGES_PER_S=//p')
   pil=$(taskset -c 0 "$py" "$shared/bench/pil_reference.py" "$@" | sed -n 's/^\([0-9.]*\) images\/s.*/\1/p')
-  "$py" -c "print(f'   Sift {float($sift):8.1f} images/s   PIL {float($pil):8.1f} images/s   ratio {float($sift)/float($pil):.2f}')"
+  "$py" -c "print(f'   exact {float($sift):7.1f}/s  fast {float($fast):7.1f}/s  PIL {float($pil):7.1f}/s   exact/PIL {float($sift)/float($pil):.2f}  fast/PIL {float($fast)/float($pil):.2f}')"
 }
 
 fixtures=curation/src/test/resources/fixtures/images

@@ -227,6 +227,35 @@ class ScoreStageTest extends SparkTestBase {
   }
 
   @Test
+  void theFastDecodeModeScoresTheSameRowsWithSmallDrift() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        "true".equals(System.getenv("CI"))
+            || dev.sift.curation.image.ImageDecoder.fastModeUnavailable() == null,
+        "libturbojpeg is not installed");
+    Path fast = tmp.resolve("fast");
+    curateScored(fast, "sift.decode.mode=fast");
+    Dataset<Row> a = part(out, "accepted").select(col("id"), col("clip_score").as("exact"));
+    Dataset<Row> b = part(fast, "accepted").select(col("id"), col("clip_score").as("fast"));
+    assertThat(b.count()).isEqualTo(a.count());
+    Row drift =
+        a.join(b, "id")
+            .agg(
+                org.apache.spark.sql.functions.avg(
+                    org.apache.spark.sql.functions.abs(col("exact").minus(col("fast")))),
+                org.apache.spark.sql.functions.count("*"))
+            .first();
+    assertThat(drift.getLong(1)).isEqualTo(a.count());
+    Row large = a.join(b, "id").where(col("id").equalTo("fixture-large_4000x3000")).first();
+    System.out.printf(
+        "fast decode: mean |clip_score drift| %.6f; 4000x3000 JPEG exact %.6f fast %.6f%n",
+        drift.getDouble(0), large.getDouble(1), large.getDouble(2));
+    assertThat(drift.getDouble(0)).isLessThan(0.02);
+    // The 4000x3000 JPEG is decoded at 1/8 scale: its score moves, a little.
+    assertThat(large.getDouble(2)).isNotEqualTo(large.getDouble(1));
+    assertThat(Math.abs(large.getDouble(2) - large.getDouble(1))).isLessThan(0.05);
+  }
+
+  @Test
   void theScoreCommandScoresWithoutFiltering() throws Exception {
     Path scored = tmp.resolve("score-command");
     SiftRun r =

@@ -38,12 +38,16 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(ClipScorePartitionFn.class);
   private static final java.util.Set<String> WARNED = ConcurrentHashMap.newKeySet();
+  private static final java.util.concurrent.atomic.AtomicBoolean WARNED_FAST =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private static final ConcurrentHashMap<String, ShrinkingBatch> LIMITS = new ConcurrentHashMap<>();
 
   /**
    * How the stage runs on an executor, beyond the model directory and device.
    *
    * @param heads head name -> ONNX file; each writes column {@code head_<name>}
+   * @param fastJpeg decode large JPEGs at reduced scale in the DCT domain ({@code sift.decode.mode
+   *     = fast})
    */
   public record Settings(
       int batchSize,
@@ -51,7 +55,8 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
       int decodeThreads,
       int prefetchBatches,
       int gpuConcurrency,
-      java.util.TreeMap<String, String> heads)
+      java.util.TreeMap<String, String> heads,
+      boolean fastJpeg)
       implements java.io.Serializable {}
 
   /** The column a head's values go to. */
@@ -145,7 +150,9 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
                             to,
                             e.getMessage())));
     ClipPreprocessor preprocessor = model.preprocessor();
-    ImageDecoder decoder = new ImageDecoder();
+    ImageDecoder decoder =
+        new ImageDecoder(
+            ImageDecoder.DEFAULT_MAX_PIXELS, settings.fastJpeg() ? fastJpegSide(preprocessor) : 0);
     int length = model.imageLength();
     Executor pool =
         settings.prefetchBatches() == 0 && settings.decodeThreads() == 1
@@ -265,6 +272,20 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
       out.add(RowFactory.create(values));
     }
     return out;
+  }
+
+  /**
+   * The shorter side fast JPEG decoding keeps: the resize target; 0 (exact) without the library.
+   */
+  static int fastJpegSide(ClipPreprocessor preprocessor) {
+    String missing = ImageDecoder.fastModeUnavailable();
+    if (missing != null) {
+      if (WARNED_FAST.compareAndSet(false, true)) {
+        LOG.warn("sift.decode.mode = fast: {}; decoding exactly", missing);
+      }
+      return 0;
+    }
+    return preprocessor.shortestEdge();
   }
 
   private <R> R onDevice(boolean gpu, java.util.function.Supplier<R> call) {

@@ -191,6 +191,11 @@ public final class ClipPreprocessor implements Serializable {
     return 3 * cropHeight * cropWidth;
   }
 
+  /** The length of the shorter side after resizing (before the crop). */
+  public int shortestEdge() {
+    return shortestEdge;
+  }
+
   public int cropHeight() {
     return cropHeight;
   }

@@ -44,6 +44,7 @@ public final class ImageDecoder implements Serializable {
   }
 
   private final long maxPixels;
+  private final int fastJpegShortSide;
 
   /** A decoder that refuses images over {@link #DEFAULT_MAX_PIXELS}. */
   public ImageDecoder() {
@@ -54,6 +55,23 @@ public final class ImageDecoder implements Serializable {
    * @param maxPixels largest width × height decoded; larger images fail before any pixel is read
    */
   public ImageDecoder(long maxPixels) {
+    this(maxPixels, 0);
+  }
+
+  /**
+   * A decoder with the fast JPEG mode: a JPEG at least twice {@code fastJpegShortSide} on its
+   * shorter side is decoded at 1/2, 1/4 or 1/8 scale in the DCT domain (libjpeg-turbo), keeping the
+   * shorter side at least {@code fastJpegShortSide}; the preprocessor's resize does the rest.
+   * Pixels then differ a little from the exact decode (the scaled IDCT is a different filter);
+   * other formats, CMYK JPEGs, and machines without libturbojpeg decode exactly.
+   *
+   * @param fastJpegShortSide the model's input size (224 for CLIP ViT-B); 0 decodes exactly
+   */
+  public ImageDecoder(long maxPixels, int fastJpegShortSide) {
+    if (fastJpegShortSide < 0) {
+      throw new IllegalArgumentException("fastJpegShortSide must be >= 0: " + fastJpegShortSide);
+    }
+    this.fastJpegShortSide = fastJpegShortSide;
     if (maxPixels <= 0) {
       throw new IllegalArgumentException("maxPixels must be positive, got " + maxPixels);
     }
@@ -70,6 +88,16 @@ public final class ImageDecoder implements Serializable {
   public RgbImage decode(byte[] bytes) throws ImageDecodeException {
     if (bytes == null || bytes.length == 0) {
       throw new ImageDecodeException("no image bytes");
+    }
+    if (fastJpegShortSide > 0 && isJpeg(bytes) && TurboJpeg.available()) {
+      try {
+        RgbImage fast = TurboJpeg.decodeScaled(bytes, fastJpegShortSide, maxPixels);
+        if (fast != null) {
+          return fast;
+        }
+      } catch (ImageDecodeException e) {
+        // The exact decoder has the last word on bytes TurboJPEG refuses, and its message.
+      }
     }
     try (ImageInputStream in = new ByteArrayImageInputStream(bytes)) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
@@ -280,5 +308,14 @@ public final class ImageDecoder implements Serializable {
       hex.append(String.format(Locale.ROOT, " %02x", bytes[i] & 0xff));
     }
     return hex.append(')').toString();
+  }
+
+  /** Whether the fast JPEG mode works on this machine, or why not (null when it does). */
+  public static String fastModeUnavailable() {
+    return TurboJpeg.missing();
+  }
+
+  private static boolean isJpeg(byte[] b) {
+    return b.length > 3 && (b[0] & 0xFF) == 0xFF && (b[1] & 0xFF) == 0xD8 && (b[2] & 0xFF) == 0xFF;
   }
 }

@@ -15,18 +15,22 @@ import java.util.Locale;
  * {@code taskset -c 0} for a per-core figure; {@code scripts/bench-decode.sh} does that and runs
  * the PIL reference on the same files in the same run.
  *
- * <p>Usage: {@code DecodeBenchmark SECONDS FILE...}; prints {@code SIFT_IMAGES_PER_S=…}.
+ * <p>Usage: {@code DecodeBenchmark SECONDS exact|fast FILE...}; prints {@code SIFT_IMAGES_PER_S=…}.
  */
 public final class DecodeBenchmark {
   private DecodeBenchmark() {}
 
   public static void main(String[] args) throws Exception {
     double seconds = Double.parseDouble(args[0]);
+    boolean fast = args[1].equals("fast");
     List<byte[]> images = new ArrayList<>();
-    for (int i = 1; i < args.length; i++) {
+    for (int i = 2; i < args.length; i++) {
       images.add(Files.readAllBytes(Path.of(args[i])));
     }
-    ImageDecoder decoder = new ImageDecoder();
+    if (fast && ImageDecoder.fastModeUnavailable() != null) {
+      throw new IllegalStateException(ImageDecoder.fastModeUnavailable());
+    }
+    ImageDecoder decoder = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS, fast ? 224 : 0);
     ClipPreprocessor preprocessor = ClipPreprocessor.openAiClip224();
     float[] out = new float[preprocessor.outputLength()];
     // Warm-up: let the JIT see every code path (each format, each size) a few times.
@@ -47,7 +51,8 @@ public final class DecodeBenchmark {
     double dt = (System.nanoTime() - t0) / 1e9;
     System.out.printf(
         Locale.ROOT,
-        "Sift decode + preprocess (exact): %.1f images/s on one core over %d files%n",
+        "Sift decode + preprocess (%s): %.1f images/s on one core over %d files%n",
+        fast ? "fast" : "exact",
         n / dt,
         images.size());
     System.out.printf(Locale.ROOT, "SIFT_IMAGES_PER_S=%.1f%n", n / dt);

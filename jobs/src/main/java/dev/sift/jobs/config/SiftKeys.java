@@ -279,6 +279,17 @@ public final class SiftKeys {
                       + " also decodes the pixels once, subsampled, so truncated and corrupt"
                       + " files are rejected as decode_error.")
               .choice("full", "full", "header"));
+  public static final ConfigKey<String> DECODE_MODE =
+      register(
+          key("sift.decode.mode")
+              .doc(
+                  "exact: decode as Pillow does (the golden pixels). fast: a JPEG at least twice"
+                      + " the model's input size is decoded at 1/2, 1/4 or 1/8 scale in the DCT"
+                      + " domain by the system's libjpeg-turbo (libturbojpeg0), several times"
+                      + " faster; pixels drift a little (mean 0.002-0.006 on the fixtures, README)."
+                      + " Other formats, CMYK JPEGs and machines without the library decode"
+                      + " exactly.")
+              .choice("exact", "exact", "fast"));
   public static final ConfigKey<Integer> DECODE_MIN_SIZE =
       register(
           key("sift.decode.min-size")

@@ -426,7 +426,8 @@ public final class StagePlan {
                 conf.get(SiftKeys.SCORE_DECODE_THREADS),
                 conf.get(SiftKeys.SCORE_PREFETCH_BATCHES),
                 conf.get(SiftKeys.SCORE_GPU_CONCURRENCY),
-                heads),
+                heads,
+                conf.get(SiftKeys.DECODE_MODE).equals("fast")),
             counters.get(Stage.SCORE),
             scoreMetrics);
     return rows.mapPartitions(fn, Encoders.row(schema));
