@@ -220,6 +220,37 @@ public final class ClipTokenizer implements AutoCloseable {
     return new Batch(inputIds, attentionMask);
   }
 
+  /**
+   * Token ids for {@code text} without BOS, EOS or truncation: a prompt that generated captions
+   * continue.
+   */
+  public long[] encodeWithoutSpecialTokens(String text) {
+    Lock lock = closeLock.readLock();
+    lock.lock();
+    try {
+      if (closed) {
+        throw new IllegalStateException("ClipTokenizer is closed");
+      }
+      return tokenizer.encode(text, false, false).getIds();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The text of {@code ids}, special tokens skipped (as {@code skip_special_tokens=True}). */
+  public String decode(long[] ids) {
+    Lock lock = closeLock.readLock();
+    lock.lock();
+    try {
+      if (closed) {
+        throw new IllegalStateException("ClipTokenizer is closed");
+      }
+      return tokenizer.decode(ids, true);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Releases the native tokenizer; waits for encodes in flight. Idempotent. */
   @Override
   public void close() {

@@ -1,0 +1,805 @@
+package dev.sift.curation.models;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sift.curation.image.ClipPreprocessor;
+import dev.sift.curation.text.ClipTokenizer;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * An image-to-text model in Hugging Face Optimum's encoder-decoder layout, on ONNX Runtime: {@code
+ * encoder_model.onnx} ({@code pixel_values → last_hidden_state}) and {@code decoder_model.onnx}
+ * ({@code input_ids, encoder_hidden_states [, encoder_attention_mask] → logits}), with {@code
+ * tokenizer.json} and {@code preprocessor_config.json}; start, stop and pad tokens from {@code
+ * generation_config.json} or {@code config.json}. With {@code decoder_with_past_model.onnx} (or
+ * {@code decoder_model_merged.onnx}) present, greedy decoding feeds the KV cache ({@code
+ * past_key_values.*} / {@code present.*}) and runs one new token per step; otherwise each step
+ * re-runs the decoder on the whole prefix, which gives the same tokens.
+ *
+ * <p>Generation is batched: the encoder runs once per batch, the decoder once per step on the rows
+ * still generating (a row that produced the stop token leaves the batch). Beam search ({@link
+ * Generation#numBeams()} > 1) keeps {@code numBeams} sequences per image and stops an image once it
+ * has that many finished captions (Hugging Face's {@code early_stopping=True}), so one beam is
+ * exactly greedy.
+ *
+ * <p>Thread-safe: ONNX Runtime sessions run concurrently; {@link #close} once, when no call runs.
+ * Not serialisable: executors open their own through the model cache.
+ */
+public final class Captioner implements AutoCloseable {
+  /**
+   * One generated caption.
+   *
+   * @param tokenIds the start token, the prompt, the generated tokens and the stop token if one was
+   *     generated
+   * @param text the decoded text, special tokens skipped (the prompt included)
+   */
+  public record Caption(long[] tokenIds, String text) {}
+
+  static final String ENCODER = "encoder_model.onnx";
+  static final String DECODER = "decoder_model.onnx";
+  static final String DECODER_WITH_PAST = "decoder_with_past_model.onnx";
+  static final String DECODER_MERGED = "decoder_model_merged.onnx";
+
+  private final Path directory;
+  private final Generation generation;
+  private final ClipModel.Options options;
+  private final OrtEnvironment env;
+  private final OrtSession encoder;
+  private final OrtSession decoder;
+  private final OrtSession withPast;
+  private final boolean merged;
+  private final ClipTokenizer tokenizer;
+  private final ClipPreprocessor preprocessor;
+  private final String pixelInput;
+  private final String encoderOutput;
+  private final String idsInput;
+  private final String hiddenInput;
+  private final String encoderMaskInput;
+  private final String logitsOutput;
+  private final long start;
+  private final long eos;
+  private final long[] prompt;
+
+  private Captioner(Path directory, Generation generation, ClipModel.Options options, Parts p) {
+    this.directory = directory;
+    this.generation = generation;
+    this.options = options;
+    this.env = p.env;
+    this.encoder = p.encoder;
+    this.decoder = p.decoder;
+    this.withPast = p.withPast;
+    this.merged = p.merged;
+    this.tokenizer = p.tokenizer;
+    this.preprocessor = p.preprocessor;
+    this.pixelInput = p.pixelInput;
+    this.encoderOutput = p.encoderOutput;
+    this.idsInput = p.idsInput;
+    this.hiddenInput = p.hiddenInput;
+    this.encoderMaskInput = p.encoderMaskInput;
+    this.logitsOutput = p.logitsOutput;
+    this.start = p.start;
+    this.eos = p.eos;
+    this.prompt = p.prompt;
+  }
+
+  /** What {@link #open} assembles before the instance exists. */
+  private static final class Parts {
+    OrtEnvironment env;
+    OrtSession encoder;
+    OrtSession decoder;
+    OrtSession withPast;
+    boolean merged;
+    ClipTokenizer tokenizer;
+    ClipPreprocessor preprocessor;
+    String pixelInput;
+    String encoderOutput;
+    String idsInput;
+    String hiddenInput;
+    String encoderMaskInput;
+    String logitsOutput;
+    long start;
+    long eos;
+    long[] prompt;
+  }
+
+  /**
+   * @throws IllegalArgumentException when the directory is not an encoder-decoder export (the
+   *     message lists its files) or its sessions lack the expected inputs and outputs
+   * @throws IOException when a file cannot be read or ONNX Runtime cannot load it on the device
+   */
+  public static Captioner open(Path directory, ClipModel.Options device, Generation generation)
+      throws IOException {
+    Objects.requireNonNull(directory, "directory");
+    Objects.requireNonNull(device, "device");
+    Objects.requireNonNull(generation, "generation");
+    for (String required :
+        List.of(ENCODER, DECODER, "tokenizer.json", ClipPreprocessor.CONFIG_FILE)) {
+      if (!Files.isRegularFile(directory.resolve(required))) {
+        throw new IllegalArgumentException(
+            "captioner directory "
+                + directory
+                + " has no "
+                + required
+                + " (Optimum encoder-decoder layout: encoder_model.onnx, decoder_model.onnx,"
+                + " tokenizer.json, preprocessor_config.json); it holds "
+                + listing(directory));
+      }
+    }
+    Parts p = new Parts();
+    p.env = OrtEnvironment.getEnvironment();
+    List<AutoCloseable> opened = new ArrayList<>();
+    try {
+      p.preprocessor =
+          ClipPreprocessor.fromConfig(
+              directory.resolve(ClipPreprocessor.CONFIG_FILE),
+              ClipPreprocessor.Reference.TORCHVISION);
+      p.tokenizer = ClipTokenizer.open(directory, 1024);
+      opened.add(p.tokenizer);
+      p.encoder = ClipModel.createSession(p.env, directory.resolve(ENCODER), device);
+      opened.add(p.encoder);
+      p.decoder = ClipModel.createSession(p.env, directory.resolve(DECODER), device);
+      opened.add(p.decoder);
+      Path past = directory.resolve(DECODER_WITH_PAST);
+      Path mergedFile = directory.resolve(DECODER_MERGED);
+      if (Files.isRegularFile(past)) {
+        p.withPast = ClipModel.createSession(p.env, past, device);
+        opened.add(p.withPast);
+      } else if (Files.isRegularFile(mergedFile)) {
+        p.withPast = ClipModel.createSession(p.env, mergedFile, device);
+        opened.add(p.withPast);
+        p.merged = true;
+      }
+      if (p.withPast != null && !hasPastInputs(p.withPast)) {
+        throw new IllegalArgumentException(
+            directory + ": the cached decoder has no past_key_values.* inputs");
+      }
+      p.pixelInput = onlyInput(p.encoder, ENCODER, "pixel_values");
+      p.encoderOutput = output(p.encoder, ENCODER, "last_hidden_state");
+      Map<String, NodeInfo> dec = p.decoder.getInputInfo();
+      p.idsInput = require(dec, DECODER, "input_ids");
+      p.hiddenInput = require(dec, DECODER, "encoder_hidden_states");
+      p.encoderMaskInput =
+          dec.containsKey("encoder_attention_mask") ? "encoder_attention_mask" : null;
+      p.logitsOutput = output(p.decoder, DECODER, "logits");
+      long[] ids = tokenIds(directory);
+      p.start = ids[0];
+      p.eos = ids[1];
+      String text = generation.prompt();
+      p.prompt =
+          text == null || text.isBlank()
+              ? new long[0]
+              : p.tokenizer.encodeWithoutSpecialTokens(text.trim());
+      return new Captioner(directory, generation, device, p);
+    } catch (OrtException | RuntimeException | IOException e) {
+      for (int i = opened.size() - 1; i >= 0; i--) {
+        try {
+          opened.get(i).close();
+        } catch (Exception c) {
+          e.addSuppressed(c);
+        }
+      }
+      if (e instanceof IOException io) {
+        throw io;
+      }
+      if (e instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IOException(directory + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Start and stop token ids: generation_config.json, then config.json, then the tokenizer. */
+  private static long[] tokenIds(Path directory) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    Long start = null;
+    Long eos = null;
+    for (String file : List.of("generation_config.json", "config.json")) {
+      Path f = directory.resolve(file);
+      if (!Files.isRegularFile(f)) {
+        continue;
+      }
+      JsonNode n = json.readTree(f.toFile());
+      if (start == null) {
+        start = firstId(n, "decoder_start_token_id", "bos_token_id");
+      }
+      if (eos == null) {
+        eos = firstId(n, "eos_token_id");
+      }
+    }
+    if (start == null || eos == null) {
+      throw new IllegalArgumentException(
+          directory
+              + ": no decoder_start_token_id / bos_token_id and eos_token_id in"
+              + " generation_config.json or config.json");
+    }
+    return new long[] {start, eos};
+  }
+
+  private static Long firstId(JsonNode n, String... keys) {
+    for (String k : keys) {
+      JsonNode v = n.get(k);
+      if (v != null && v.isIntegralNumber()) {
+        return v.asLong();
+      }
+      if (v != null && v.isArray() && v.size() > 0 && v.get(0).isIntegralNumber()) {
+        return v.get(0).asLong();
+      }
+    }
+    return null;
+  }
+
+  private static boolean hasPastInputs(OrtSession s) {
+    return s.getInputNames().stream().anyMatch(n -> n.startsWith("past_key_values."));
+  }
+
+  private static String onlyInput(OrtSession s, String file, String preferred) throws OrtException {
+    if (s.getInputNames().contains(preferred)) {
+      return preferred;
+    }
+    if (s.getInputNames().size() == 1) {
+      return s.getInputNames().iterator().next();
+    }
+    throw new IllegalArgumentException(
+        file + " has no input " + preferred + "; it takes " + s.getInputInfo().keySet());
+  }
+
+  private static String output(OrtSession s, String file, String preferred) throws OrtException {
+    if (s.getOutputNames().contains(preferred)) {
+      return preferred;
+    }
+    if (!s.getOutputNames().isEmpty()) {
+      return s.getOutputNames().iterator().next();
+    }
+    throw new IllegalArgumentException(file + " has no output");
+  }
+
+  private static String require(Map<String, NodeInfo> inputs, String file, String name) {
+    if (!inputs.containsKey(name)) {
+      throw new IllegalArgumentException(
+          file + " has no input " + name + "; it takes " + inputs.keySet());
+    }
+    return name;
+  }
+
+  private static String listing(Path directory) throws IOException {
+    if (!Files.isDirectory(directory)) {
+      return "nothing (not a directory)";
+    }
+    try (var files = Files.list(directory)) {
+      List<String> names = files.map(f -> f.getFileName().toString()).sorted().toList();
+      return names.isEmpty() ? "no files" : String.join(", ", names);
+    }
+  }
+
+  public Path directory() {
+    return directory;
+  }
+
+  /** The image preprocessing of this model's {@code preprocessor_config.json}. */
+  public ClipPreprocessor preprocessor() {
+    return preprocessor;
+  }
+
+  /** Floats per preprocessed image. */
+  public int imageLength() {
+    return preprocessor.outputLength();
+  }
+
+  /** Whether greedy decoding uses the KV cache (a cached decoder export is present). */
+  public boolean usesKvCache() {
+    return withPast != null;
+  }
+
+  /** The start token, which every caption's {@code tokenIds} begins with. */
+  public long startTokenId() {
+    return start;
+  }
+
+  /** The stop token. */
+  public long stopTokenId() {
+    return eos;
+  }
+
+  /**
+   * Captions {@code n} images laid out as {@link ClipModel#embedImages} takes them.
+   *
+   * @throws InferenceException when ONNX Runtime fails, with the model file and shapes
+   */
+  public List<Caption> generate(float[] pixels, int n) {
+    Objects.requireNonNull(pixels, "pixels");
+    int length = imageLength();
+    if (n < 0 || (long) n * length > pixels.length) {
+      throw new IllegalArgumentException(
+          "pixels holds " + pixels.length + " floats, fewer than " + n + " images of " + length);
+    }
+    if (n == 0) {
+      return List.of();
+    }
+    Hidden hidden = encode(pixels, n);
+    long[][] sequences =
+        generation.numBeams() == 1
+            ? (withPast != null ? greedyCached(hidden, n) : greedy(hidden, n))
+            : beam(hidden, n, generation.numBeams());
+    List<Caption> out = new ArrayList<>(n);
+    for (long[] s : sequences) {
+      out.add(new Caption(s, text(s)));
+    }
+    return out;
+  }
+
+  /**
+   * The caption's text. CLIP's BPE vocabulary marks word ends with {@code </w>}, which its
+   * tokenizer.json decoder (ByteLevel) leaves in; like Hugging Face's CLIP tokenizer, they become
+   * spaces and the ends are trimmed. Other vocabularies decode as their tokenizer.json says.
+   */
+  private String text(long[] ids) {
+    String raw = tokenizer.decode(ids);
+    return raw.contains("</w>") ? raw.replace("</w>", " ").strip() : raw;
+  }
+
+  /** Encoder states: {@code n} rows of {@code positions x width} floats. */
+  private record Hidden(float[] values, int positions, int width) {
+    float[] rows(int[] which) {
+      int size = positions * width;
+      float[] out = new float[which.length * size];
+      for (int i = 0; i < which.length; i++) {
+        System.arraycopy(values, which[i] * size, out, i * size, size);
+      }
+      return out;
+    }
+  }
+
+  private Hidden encode(float[] pixels, int n) {
+    long[] shape = {n, 3, preprocessor.cropHeight(), preprocessor.cropWidth()};
+    try (OnnxTensor t =
+            OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels, 0, n * imageLength()), shape);
+        OrtSession.Result r = encoder.run(Map.of(pixelInput, t))) {
+      OnnxTensor h = tensor(r, encoderOutput);
+      long[] s = h.getInfo().getShape();
+      if (s.length != 3 || s[0] != n) {
+        throw new IllegalStateException(
+            encoderOutput + " has shape " + Arrays.toString(s) + ", expected [" + n + ", S, H]");
+      }
+      float[] values = new float[(int) (s[0] * s[1] * s[2])];
+      h.getFloatBuffer().get(values);
+      return new Hidden(values, (int) s[1], (int) s[2]);
+    } catch (OrtException | RuntimeException e) {
+      throw new InferenceException(
+          "captioner encoder "
+              + directory.resolve(ENCODER)
+              + " failed on "
+              + n
+              + " images "
+              + Arrays.toString(shape)
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  private long[] prefix() {
+    long[] p = new long[1 + prompt.length];
+    p[0] = start;
+    System.arraycopy(prompt, 0, p, 1, prompt.length);
+    return p;
+  }
+
+  /** Greedy decoding without a cache: every step re-runs the decoder on the rows' prefixes. */
+  private long[][] greedy(Hidden hidden, int n) {
+    long[][] seq = new long[n][];
+    Arrays.fill(seq, prefix());
+    int[] active = allRows(n);
+    for (int step = 0; step < generation.maxNewTokens() && active.length > 0; step++) {
+      long[][] rows = new long[active.length][];
+      for (int i = 0; i < active.length; i++) {
+        rows[i] = seq[active[i]];
+      }
+      float[][] logits = lastLogits(rows, hidden.rows(active), hidden);
+      int[] going = choose(logits, seq, active, step);
+      int[] was = active;
+      active = Arrays.stream(going).map(i -> was[i]).toArray();
+    }
+    return seq;
+  }
+
+  /**
+   * Appends each active row's greedy choice; returns the positions (in {@code active}) of the rows
+   * that did not stop.
+   */
+  private int[] choose(float[][] logits, long[][] seq, int[] active, int step) {
+    List<Integer> still = new ArrayList<>();
+    for (int i = 0; i < active.length; i++) {
+      int row = active[i];
+      LogitsRules.apply(logits[i], seq[row], step, generation, eos);
+      long next = LogitsRules.argmax(logits[i]);
+      seq[row] = append(seq[row], next);
+      if (next != eos) {
+        still.add(i);
+      }
+    }
+    return still.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private static int[] allRows(int n) {
+    int[] all = new int[n];
+    for (int i = 0; i < n; i++) {
+      all[i] = i;
+    }
+    return all;
+  }
+
+  /**
+   * Greedy decoding with the KV cache: the first step runs the plain decoder on the prefix and
+   * keeps its {@code present.*} outputs; every later step feeds the last token and the cache to the
+   * cached decoder. Rows that finish are dropped from the cache.
+   */
+  private long[][] greedyCached(Hidden hidden, int n) {
+    long[][] seq = new long[n][];
+    Arrays.fill(seq, prefix());
+    int[] active = allRows(n);
+    Map<String, float[]> cache = null;
+    Map<String, long[]> cacheShapes = null;
+    try {
+      for (int step = 0; step < generation.maxNewTokens() && active.length > 0; step++) {
+        Map<String, OnnxTensor> inputs = new HashMap<>();
+        OrtSession session;
+        try {
+          long[] idsShape;
+          long[] ids;
+          if (cache == null) {
+            session = decoder;
+            int t = seq[active[0]].length;
+            idsShape = new long[] {active.length, t};
+            ids = new long[active.length * t];
+            for (int i = 0; i < active.length; i++) {
+              System.arraycopy(seq[active[i]], 0, ids, i * t, t);
+            }
+          } else {
+            session = withPast;
+            idsShape = new long[] {active.length, 1};
+            ids = new long[active.length];
+            for (int i = 0; i < active.length; i++) {
+              ids[i] = seq[active[i]][seq[active[i]].length - 1];
+            }
+            for (Map.Entry<String, float[]> e : cache.entrySet()) {
+              inputs.put(
+                  e.getKey(),
+                  OnnxTensor.createTensor(
+                      env, FloatBuffer.wrap(e.getValue()), cacheShapes.get(e.getKey())));
+            }
+          }
+          inputs.put(idsInput, OnnxTensor.createTensor(env, LongBuffer.wrap(ids), idsShape));
+          addEncoderInputs(inputs, session, hidden, active);
+          if (merged && session == withPast) {
+            inputs.put(
+                "use_cache_branch", OnnxTensor.createTensor(env, new boolean[] {cache != null}));
+          }
+          try (OrtSession.Result r = session.run(inputs)) {
+            float[][] logits = last(tensor(r, logitsOutput), active.length);
+            Map<String, float[]> nextCache = new TreeMap<>();
+            Map<String, long[]> nextShapes = new TreeMap<>();
+            for (Map.Entry<String, OnnxValue> e : r) {
+              if (e.getKey().startsWith("present.")) {
+                OnnxTensor p = (OnnxTensor) e.getValue();
+                long[] shape = p.getInfo().getShape();
+                float[] v = new float[(int) Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
+                p.getFloatBuffer().get(v);
+                String name = "past_key_values." + e.getKey().substring("present.".length());
+                nextCache.put(name, v);
+                nextShapes.put(name, shape);
+              }
+            }
+            int[] going = choose(logits, seq, active, step);
+            cache = select(nextCache, nextShapes, going, active.length);
+            cacheShapes = nextShapes;
+            int[] was = active;
+            active = Arrays.stream(going).map(i -> was[i]).toArray();
+          }
+        } finally {
+          inputs.values().forEach(OnnxTensor::close);
+        }
+      }
+    } catch (OrtException | RuntimeException e) {
+      throw new InferenceException(
+          "captioner decoder (KV cache) in " + directory + " failed: " + e.getMessage(), e);
+    }
+    return seq;
+  }
+
+  /** Keeps batch rows {@code keep} of every cache tensor (batch is the first dimension). */
+  private static Map<String, float[]> select(
+      Map<String, float[]> cache, Map<String, long[]> shapes, int[] keep, int batch) {
+    Map<String, float[]> out = new TreeMap<>();
+    for (Map.Entry<String, float[]> e : cache.entrySet()) {
+      float[] v = e.getValue();
+      int per = v.length / batch;
+      float[] kept = new float[keep.length * per];
+      for (int i = 0; i < keep.length; i++) {
+        System.arraycopy(v, keep[i] * per, kept, i * per, per);
+      }
+      out.put(e.getKey(), kept);
+      long[] shape = shapes.get(e.getKey()).clone();
+      shape[0] = keep.length;
+      shapes.put(e.getKey(), shape);
+    }
+    return out;
+  }
+
+  /**
+   * Beam search per image without a cache: every alive beam of every image runs in one decoder call
+   * per step; candidates are ranked by summed log-probability; a beam that emits the stop token
+   * becomes a finished caption scored by {@code sum / generated^lengthPenalty}; an image stops once
+   * it has {@code numBeams} finished captions, or at {@code maxNewTokens} (its alive beams are then
+   * finished as they are).
+   */
+  private long[][] beam(Hidden hidden, int n, int k) {
+    List<List<Done>> done = new ArrayList<>();
+    List<Beam> alive = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      done.add(new ArrayList<>());
+      alive.add(new Beam(i, prefix(), 0.0));
+    }
+    int prefixLength = prefix().length;
+    for (int step = 0; step < generation.maxNewTokens() && !alive.isEmpty(); step++) {
+      long[][] rows = new long[alive.size()][];
+      int[] images = new int[alive.size()];
+      for (int i = 0; i < rows.length; i++) {
+        rows[i] = alive.get(i).tokens();
+        images[i] = alive.get(i).image();
+      }
+      float[][] logits = lastLogits(rows, hidden.rows(images), hidden);
+      Map<Integer, List<Beam>> candidates = new TreeMap<>();
+      for (int i = 0; i < rows.length; i++) {
+        Beam b = alive.get(i);
+        LogitsRules.apply(logits[i], b.tokens(), step, generation, eos);
+        double[] logp = LogitsRules.logSoftmax(logits[i]);
+        for (int t : topK(logp, 2 * k)) {
+          candidates
+              .computeIfAbsent(b.image(), x -> new ArrayList<>())
+              .add(new Beam(b.image(), append(b.tokens(), t), b.score() + logp[t]));
+        }
+      }
+      List<Beam> next = new ArrayList<>();
+      for (Map.Entry<Integer, List<Beam>> e : candidates.entrySet()) {
+        List<Done> finished = done.get(e.getKey());
+        List<Beam> ranked = new ArrayList<>(e.getValue());
+        ranked.sort(Comparator.comparingDouble(Beam::score).reversed());
+        int kept = 0;
+        for (Beam c : ranked) {
+          if (kept == k || finished.size() >= k) {
+            break;
+          }
+          long last = c.tokens()[c.tokens().length - 1];
+          if (last == eos) {
+            finished.add(new Done(c.tokens(), normalised(c, prefixLength)));
+          } else {
+            next.add(c);
+            kept++;
+          }
+        }
+        if (finished.size() >= k) {
+          next.removeIf(b -> b.image() == e.getKey());
+        }
+      }
+      alive = next;
+    }
+    for (Beam b : alive) {
+      done.get(b.image()).add(new Done(b.tokens(), normalised(b, prefixLength)));
+    }
+    long[][] out = new long[n][];
+    for (int i = 0; i < n; i++) {
+      out[i] =
+          done.get(i).stream().max(Comparator.comparingDouble(Done::score)).orElseThrow().tokens();
+    }
+    return out;
+  }
+
+  /** Beam search with {@code numBeams} beams even when that is 1 (greedy would run instead). */
+  List<Caption> beamForTest(float[] pixels, int n, int numBeams) {
+    List<Caption> out = new ArrayList<>();
+    for (long[] s : beam(encode(pixels, n), n, numBeams)) {
+      out.add(new Caption(s, text(s)));
+    }
+    return out;
+  }
+
+  /**
+   * The length-normalised log-probability of {@code tokens} (from the start token) for one image,
+   * teacher-forced, with no logits rules: what beam search ranks by.
+   */
+  double scoreForTest(float[] pixels, long[] tokens) {
+    Hidden h = encode(pixels, 1);
+    int prefixLength = prefix().length;
+    double sum = 0;
+    for (int t = prefixLength; t < tokens.length; t++) {
+      float[] logits = lastLogits(new long[][] {Arrays.copyOf(tokens, t)}, h.values(), h)[0];
+      sum += LogitsRules.logSoftmax(logits)[(int) tokens[t]];
+    }
+    return normalised(new Beam(0, tokens, sum), prefixLength);
+  }
+
+  /** A beam-search hypothesis: its image, its tokens, its summed log-probability. */
+  private record Beam(int image, long[] tokens, double score) {}
+
+  /** A finished caption and its length-normalised score. */
+  private record Done(long[] tokens, double score) {}
+
+  private double normalised(Beam beam, int prefixLength) {
+    int generated = beam.tokens().length - prefixLength;
+    return beam.score() / Math.pow(Math.max(1, generated), generation.lengthPenalty());
+  }
+
+  /** The indices of the {@code k} largest values, largest first. */
+  static int[] topK(double[] values, int k) {
+    k = Math.min(k, values.length);
+    int[] best = new int[k];
+    double[] bestV = new double[k];
+    Arrays.fill(bestV, Double.NEGATIVE_INFINITY);
+    Arrays.fill(best, -1);
+    for (int i = 0; i < values.length; i++) {
+      double v = values[i];
+      if (v <= bestV[k - 1] && best[k - 1] >= 0) {
+        continue;
+      }
+      int j = k - 1;
+      while (j > 0 && (best[j - 1] < 0 || v > bestV[j - 1])) {
+        bestV[j] = bestV[j - 1];
+        best[j] = best[j - 1];
+        j--;
+      }
+      bestV[j] = v;
+      best[j] = i;
+    }
+    return Arrays.stream(best).filter(i -> i >= 0).toArray();
+  }
+
+  /** The decoder's logits at the last position of each row (all rows of equal length). */
+  private float[][] lastLogits(long[][] rows, float[] hiddenRows, Hidden hidden) {
+    int a = rows.length;
+    int t = rows[0].length;
+    long[] ids = new long[a * t];
+    for (int i = 0; i < a; i++) {
+      System.arraycopy(rows[i], 0, ids, i * t, t);
+    }
+    Map<String, OnnxTensor> inputs = new HashMap<>();
+    try {
+      inputs.put(idsInput, OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {a, t}));
+      inputs.put(
+          hiddenInput,
+          OnnxTensor.createTensor(
+              env,
+              FloatBuffer.wrap(hiddenRows),
+              new long[] {a, hidden.positions(), hidden.width()}));
+      if (encoderMaskInput != null) {
+        long[] mask = new long[a * hidden.positions()];
+        Arrays.fill(mask, 1L);
+        inputs.put(
+            encoderMaskInput,
+            OnnxTensor.createTensor(
+                env, LongBuffer.wrap(mask), new long[] {a, hidden.positions()}));
+      }
+      try (OrtSession.Result r = decoder.run(inputs)) {
+        return last(tensor(r, logitsOutput), a);
+      }
+    } catch (OrtException | RuntimeException e) {
+      throw new InferenceException(
+          "captioner decoder "
+              + directory.resolve(DECODER)
+              + " failed on "
+              + a
+              + " sequences of "
+              + t
+              + " tokens: "
+              + e.getMessage(),
+          e);
+    } finally {
+      inputs.values().forEach(OnnxTensor::close);
+    }
+  }
+
+  private void addEncoderInputs(
+      Map<String, OnnxTensor> inputs, OrtSession session, Hidden hidden, int[] active)
+      throws OrtException {
+    Map<String, NodeInfo> info = session.getInputInfo();
+    if (info.containsKey("encoder_hidden_states")) {
+      inputs.put(
+          "encoder_hidden_states",
+          OnnxTensor.createTensor(
+              env,
+              FloatBuffer.wrap(hidden.rows(active)),
+              new long[] {active.length, hidden.positions(), hidden.width()}));
+    }
+    if (info.containsKey("encoder_attention_mask")) {
+      long[] mask = new long[active.length * hidden.positions()];
+      Arrays.fill(mask, 1L);
+      inputs.put(
+          "encoder_attention_mask",
+          OnnxTensor.createTensor(
+              env, LongBuffer.wrap(mask), new long[] {active.length, hidden.positions()}));
+    }
+  }
+
+  private static OnnxTensor tensor(OrtSession.Result r, String name) {
+    OnnxValue v = r.get(name).orElseThrow(() -> new IllegalStateException("no output " + name));
+    if (!(v instanceof OnnxTensor t)) {
+      throw new IllegalStateException(name + " is not a tensor");
+    }
+    if (t.getInfo().type != OnnxJavaType.FLOAT) {
+      throw new IllegalStateException(name + " is " + t.getInfo().type + ", not float32");
+    }
+    return t;
+  }
+
+  /** Row i's logits at the last position of {@code [a, T, V]} logits. */
+  private static float[][] last(OnnxTensor logits, int a) {
+    long[] s = logits.getInfo().getShape();
+    if (s.length != 3 || s[0] != a) {
+      throw new IllegalStateException(
+          "logits have shape " + Arrays.toString(s) + ", expected [" + a + ", T, V]");
+    }
+    int t = (int) s[1];
+    int v = (int) s[2];
+    FloatBuffer all = logits.getFloatBuffer();
+    float[][] out = new float[a][v];
+    for (int i = 0; i < a; i++) {
+      all.position((i * t + t - 1) * v);
+      all.get(out[i]);
+    }
+    return out;
+  }
+
+  private static long[] append(long[] seq, long token) {
+    long[] out = Arrays.copyOf(seq, seq.length + 1);
+    out[seq.length] = token;
+    return out;
+  }
+
+  @Override
+  public void close() {
+    List<Exception> failures = new ArrayList<>();
+    for (AutoCloseable c : new AutoCloseable[] {withPast, decoder, encoder, tokenizer}) {
+      if (c == null) {
+        continue;
+      }
+      try {
+        c.close();
+      } catch (Exception e) {
+        failures.add(e);
+      }
+    }
+    if (!failures.isEmpty()) {
+      throw new IllegalStateException("cannot close captioner " + directory, failures.get(0));
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Captioner["
+        + directory
+        + ", "
+        + options.device()
+        + (withPast != null ? ", KV cache" : "")
+        + ", "
+        + generation
+        + "]";
+  }
+}
