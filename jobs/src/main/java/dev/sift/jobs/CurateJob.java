@@ -2,6 +2,7 @@ package dev.sift.jobs;
 
 import static org.apache.spark.sql.functions.col;
 
+import dev.sift.curation.models.Captioner;
 import dev.sift.curation.models.ClipModel;
 import dev.sift.curation.models.Devices;
 import dev.sift.curation.models.EmbeddingHead;
@@ -23,6 +24,7 @@ import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,12 +67,16 @@ public final class CurateJob {
     long tPrepared = System.nanoTime();
 
     List<Map<String, Object>> models =
-        stages.contains(Stage.SCORE) ? checkClipModel(conf) : List.of();
+        new java.util.ArrayList<>(stages.contains(Stage.SCORE) ? checkClipModel(conf) : List.of());
+    if (stages.contains(Stage.RECAPTION)) {
+      models.addAll(checkCaptioner(conf));
+    }
     ConceptSource concepts = stages.contains(Stage.MATCH) ? ConceptSource.load(spark, conf) : null;
     StagePlan plan = new StagePlan(spark, conf, stages, concepts);
     Dataset<Row> built =
         command == Command.BALANCE ? plan.buildBalanceOnly(input.rows()) : plan.build(input);
     Dataset<Row> tagged = built.persist(StorageLevel.MEMORY_AND_DISK());
+    Map<String, Object> recaption = null;
     try (ProgressReporter progress =
         new ProgressReporter(spark, plan.counters(), conf.get(SiftKeys.PROGRESS_INTERVAL))) {
       spark.sparkContext().setJobDescription("sift " + command.label() + ": stages and write");
@@ -79,6 +85,9 @@ public final class CurateJob {
           tagged,
           concepts != null || command == Command.BALANCE,
           concepts != null ? concepts.multilingual() : plan.perLanguageT() != null);
+      if (stages.contains(Stage.RECAPTION)) {
+        recaption = recaptionCounts(tagged);
+      }
       progress.log();
     } finally {
       tagged.unpersist(false);
@@ -157,6 +166,10 @@ public final class CurateJob {
         b.put("per_language", plan.perLanguageT());
       }
       manifest.put("balance", b);
+    }
+    if (recaption != null) {
+      recaption.put("metrics", plan.recaptionMetrics().describe());
+      manifest.put("recaption", recaption);
     }
     if (plan.filterInfo() != null) {
       manifest.put("filter", plan.filterInfo());
@@ -243,6 +256,66 @@ public final class CurateJob {
     } catch (IllegalArgumentException | java.io.IOException e) {
       throw new SiftUserException(
           "sift.score.model = " + dir + " is not a usable CLIP model: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * What re-captioning did, from the tagged rows (cached, so this costs no model call): rows
+   * captioned, accepted rows whose caption is now the synthetic one, and rows the text filters had
+   * rejected that their new caption rescued.
+   */
+  private static Map<String, Object> recaptionCounts(Dataset<Row> tagged) {
+    Row r =
+        tagged
+            .agg(
+                functions.count(functions.when(col(Columns.CLIP_SCORE_SYNTHETIC).isNotNull(), 1)),
+                functions.count(
+                    functions.when(
+                        col(Columns.REJECT_REASON)
+                            .isNull()
+                            .and(col(Columns.CAPTION_SOURCE).equalTo(StagePlan.CAPTION_SYNTHETIC)),
+                        1)),
+                functions.count(functions.when(col(StagePlan.RESCUED), 1)))
+            .first();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("captioned", r.getLong(0));
+    m.put("accepted_with_synthetic_caption", r.getLong(1));
+    m.put("rescued_from_text_filters", r.getLong(2));
+    return m;
+  }
+
+  /** Opens the captioner on the driver, so a wrong directory fails at start-up. */
+  private static List<Map<String, Object>> checkCaptioner(SiftConf conf) {
+    String dir = conf.get(SiftKeys.RECAPTION_MODEL);
+    if (dir == null || dir.isBlank()) {
+      throw new SiftUserException(
+          "sift.recaption.enabled = true needs sift.recaption.model: a captioner directory (ONNX)");
+    }
+    java.nio.file.Path path = java.nio.file.Path.of(dir);
+    if (!java.nio.file.Files.isDirectory(path)) {
+      throw new SiftUserException("sift.recaption.model = " + dir + " is not a directory");
+    }
+    try (Captioner captioner =
+        Captioner.open(path, ClipModel.Options.cpu(1), StagePlan.generation(conf))) {
+      List<Map<String, Object>> files = new java.util.ArrayList<>();
+      try (java.util.stream.Stream<java.nio.file.Path> list = java.nio.file.Files.list(path)) {
+        for (java.nio.file.Path f : list.sorted().toList()) {
+          String name = f.getFileName().toString();
+          if (name.endsWith(".onnx") || name.endsWith(".json")) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("role", "captioner");
+            m.put("file", f.toString());
+            m.put("bytes", java.nio.file.Files.size(f));
+            m.put("sha256", sha256(f));
+            files.add(m);
+          }
+        }
+      }
+      LOG.info("captioner {}: KV cache {}", dir, captioner.usesKvCache() ? "used" : "absent");
+      return files;
+    } catch (IllegalArgumentException | java.io.IOException e) {
+      throw new SiftUserException(
+          "sift.recaption.model = " + dir + " is not a usable captioner: " + e.getMessage(), e);
     }
   }
 

@@ -229,6 +229,23 @@ public final class Sift implements Callable<Integer> {
     }
   }
 
+  @Command(
+      name = "recaption",
+      mixinStandardHelpOptions = true,
+      description =
+          "Synthetic captions (sift.recaption.model) with their CLIP scores (sift.score.model)"
+              + " for the rows sift.recaption.when selects, nothing filtered: read, text, decode,"
+              + " score, recaption, write.")
+  static final class Recaption implements Callable<Integer> {
+    @Mixin RunOptions options;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      return runPipeline(spec, options, dev.sift.jobs.pipeline.Command.RECAPTION);
+    }
+  }
+
   /** A command of DESIGN.md whose issue has not landed yet: it says so and exits 2. */
   @Command(mixinStandardHelpOptions = true)
   static final class NotAvailable implements Callable<Integer> {
@@ -292,10 +309,8 @@ public final class Sift implements Callable<Integer> {
     cli.addSubcommand("balance", new Balance());
     cli.addSubcommand("build-metadata", new BuildMetadata());
     cli.addSubcommand("score", new Score());
-    String[][] planned = {
-      {"recaption", "Captions for an input, with their CLIP scores."},
-      {"report", "(Re)build the report of an output directory."}
-    };
+    cli.addSubcommand("recaption", new Recaption());
+    String[][] planned = {{"report", "(Re)build the report of an output directory."}};
     for (String[] p : planned) {
       CommandLine sub = new CommandLine(new NotAvailable());
       sub.getCommandSpec().usageMessage().description(p[1] + " (not available yet)");

@@ -238,11 +238,11 @@ class InputContractTest extends SparkTestBase {
   }
 
   @Test
-  void stagesNotAvailableYetCannotBeSwitchedOn() {
+  void stagesThatNeedOthersCannotBeSwitchedOnAlone() {
     Path in = parquet("stage", TEXT, 1, RowFactory.create("1", "a dog"));
     SiftRun run = curate(in, "sift.recaption.enabled=true");
     assertThat(run.exitCode()).isEqualTo(2);
-    assertThat(run.err()).contains("sift.recaption.enabled", "not available yet");
+    assertThat(run.err()).contains("sift.recaption.enabled", "sift.score.enabled");
     SiftRun noList = curate(in, "sift.match.enabled=true");
     assertThat(noList.exitCode()).isEqualTo(2);
     assertThat(noList.err()).contains("sift.match.metadata");

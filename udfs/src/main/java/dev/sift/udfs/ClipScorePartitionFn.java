@@ -37,7 +37,6 @@ import org.slf4j.LoggerFactory;
 public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(ClipScorePartitionFn.class);
-  private static final java.util.Set<String> WARNED = ConcurrentHashMap.newKeySet();
   private static final java.util.concurrent.atomic.AtomicBoolean WARNED_FAST =
       new java.util.concurrent.atomic.AtomicBoolean();
   private static final ConcurrentHashMap<String, ShrinkingBatch> LIMITS = new ConcurrentHashMap<>();
@@ -114,17 +113,7 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
 
   /** The model options for this task: CUDA on the GPU Spark assigned, else the CPU. */
   ClipModel.Options options() {
-    Devices.Resolution r = Devices.resolve(device, Devices.available());
-    if (r.warning() != null && WARNED.add(r.warning())) {
-      // Once per executor JVM: the user must know the GPU is not being used.
-      LOG.warn(r.warning());
-    }
-    if (r.device() == Devices.Device.CUDA) {
-      int id = GpuAssignment.currentTask();
-      // Without Spark GPU scheduling (local mode) the one visible GPU is device 0.
-      return ClipModel.Options.cuda(id == GpuAssignment.NONE ? 0 : id);
-    }
-    return ClipModel.Options.cpu(settings.threads());
+    return TaskDevice.options(device, settings.threads());
   }
 
   @Override
@@ -134,8 +123,7 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
     List<EmbeddingHead> heads = new ArrayList<>();
     settings.heads().forEach((name, file) -> heads.add(ModelCache.head(name, file, options)));
     boolean gpu = options.device() == Devices.Device.CUDA;
-    metrics.device(
-        executorName() + ": " + options.device() + (gpu ? ":" + options.deviceId() : ""));
+    metrics.device(TaskDevice.describe(options));
     ShrinkingBatch limit =
         LIMITS.computeIfAbsent(
             modelDir + "|" + options,
@@ -292,19 +280,8 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
     return gpu ? GpuSemaphore.call(settings.gpuConcurrency(), call) : call.get();
   }
 
-  private static String executorName() {
-    org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
-    String host;
-    try {
-      host = java.net.InetAddress.getLocalHost().getHostName();
-    } catch (java.io.IOException e) {
-      host = "unknown-host";
-    }
-    return host + "/executor " + (env == null ? "?" : env.executorId());
-  }
-
   /** Spark rows as value arrays, which the stage fills in before making rows again. */
-  private record RowValues(Iterator<Row> rows) implements Iterator<Object[]> {
+  record RowValues(Iterator<Row> rows) implements Iterator<Object[]> {
     @Override
     public boolean hasNext() {
       return rows.hasNext();

@@ -1,7 +1,9 @@
 package dev.sift.udfs;
 
+import dev.sift.curation.models.Captioner;
 import dev.sift.curation.models.ClipModel;
 import dev.sift.curation.models.EmbeddingHead;
+import dev.sift.curation.models.Generation;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -18,12 +20,14 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ModelCache {
   private static final ConcurrentHashMap<String, ClipModel> CLIP = new ConcurrentHashMap<>();
   private static final ConcurrentHashMap<String, EmbeddingHead> HEADS = new ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<String, Captioner> CAPTIONERS = new ConcurrentHashMap<>();
 
   static {
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  CAPTIONERS.values().forEach(Captioner::close);
                   HEADS.values().forEach(EmbeddingHead::close);
                   CLIP.values().forEach(ClipModel::close);
                 },
@@ -55,6 +59,20 @@ public final class ModelCache {
             return EmbeddingHead.open(name, Path.of(file), options);
           } catch (IOException e) {
             throw new UncheckedIOException("cannot open head " + name + " " + file, e);
+          }
+        });
+  }
+
+  /** The shared captioner for this directory, device and generation settings. */
+  public static Captioner captioner(
+      String directory, ClipModel.Options options, Generation generation) {
+    return CAPTIONERS.computeIfAbsent(
+        directory + "|" + options + "|" + generation,
+        k -> {
+          try {
+            return Captioner.open(Path.of(directory), options, generation);
+          } catch (IOException e) {
+            throw new UncheckedIOException("cannot open captioner " + directory, e);
           }
         });
   }

@@ -11,6 +11,7 @@ package dev.sift.curation.models;
  * @param minNewTokens the stop token is masked until this many tokens are generated
  * @param repetitionPenalty CTRL's penalty on tokens already in the sequence (1: none)
  * @param noRepeatNgramSize no n-gram of this size occurs twice (0: off)
+ *     <p>Serialisable: it travels to executors with the stage settings.
  * @param prompt text the caption starts with (null or empty: none); it is part of the caption
  */
 public record Generation(
@@ -20,7 +21,8 @@ public record Generation(
     int minNewTokens,
     double repetitionPenalty,
     int noRepeatNgramSize,
-    String prompt) {
+    String prompt)
+    implements java.io.Serializable {
   public Generation {
     if (numBeams < 1) {
       throw new IllegalArgumentException("numBeams must be >= 1: " + numBeams);

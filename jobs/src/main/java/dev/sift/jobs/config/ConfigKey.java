@@ -214,6 +214,35 @@ public final class ConfigKey<T> {
           name, Type.CHOICE, defaultValue, doc, list::contains, String.join(" | ", list), list);
     }
 
+    /**
+     * A comma-separated, non-empty set of {@code choices}, e.g. {@code
+     * below-score,filtered-caption}.
+     */
+    public ConfigKey<String> choices(String defaultValue, String... choices) {
+      List<String> list = List.of(choices);
+      Predicate<String> check =
+          v -> {
+            String[] parts = v.split(",", -1);
+            for (String part : parts) {
+              if (!list.contains(part.trim())) {
+                return false;
+              }
+            }
+            return true;
+          };
+      if (!check.test(defaultValue)) {
+        throw new IllegalArgumentException(name + ": default not among the choices");
+      }
+      return new ConfigKey<>(
+          name,
+          Type.STRING,
+          defaultValue,
+          doc,
+          check,
+          "one or more of " + String.join(" | ", list) + ", joined by commas",
+          List.of());
+    }
+
     public ConfigKey<Integer> integer(int defaultValue, int min, int max) {
       return new ConfigKey<>(
           name,

@@ -379,11 +379,90 @@ public final class SiftKeys {
   // ---- recaption ----
   public static final ConfigKey<Boolean> RECAPTION_ENABLED =
       register(
-          key("sift.recaption.enabled").doc("Run re-captioning (not available yet).").bool(false));
+          key("sift.recaption.enabled")
+              .doc(
+                  "Re-caption images whose caption is poor (sift.recaption.when) with an"
+                      + " image-to-text model, score the new caption with the CLIP model, and keep"
+                      + " a caption by sift.recaption.choose. Needs sift.score.")
+              .bool(false));
   public static final ConfigKey<String> RECAPTION_MODEL =
       register(
           key("sift.recaption.model")
-              .doc("Captioner model directory (ONNX, Optimum encoder-decoder layout).")
+              .doc(
+                  "Captioner model directory (ONNX, Optimum encoder-decoder layout:"
+                      + " encoder_model.onnx, decoder_model.onnx, optionally"
+                      + " decoder_with_past_model.onnx or decoder_model_merged.onnx, with"
+                      + " tokenizer.json and preprocessor_config.json). Must be readable at this"
+                      + " path on every executor.")
+              .string(null));
+  public static final ConfigKey<String> RECAPTION_WHEN =
+      register(
+          key("sift.recaption.when")
+              .doc(
+                  "Which rows get a synthetic caption, one or several joined by commas: always;"
+                      + " below-score (the original caption's CLIP score is below"
+                      + " sift.recaption.below-score); filtered-caption (the text filters"
+                      + " rejected the caption: the image is kept if its new caption is chosen).")
+              .choices("always", "always", "below-score", "filtered-caption"));
+  public static final ConfigKey<Double> RECAPTION_BELOW_SCORE =
+      register(
+          key("sift.recaption.below-score")
+              .doc("The CLIP score under which when = below-score re-captions a row.")
+              .number(0.28, -1.0, 1.0));
+  public static final ConfigKey<String> RECAPTION_CHOOSE =
+      register(
+          key("sift.recaption.choose")
+              .doc(
+                  "Which caption a re-captioned row keeps: original; synthetic; best (the higher"
+                      + " CLIP score of the two); both (caption = the best, and both stay in"
+                      + " original_caption and synthetic_caption). caption_source says which"
+                      + " was kept; the filter stage judges the kept caption's score.")
+              .choice("best", "original", "synthetic", "best", "both"));
+  public static final ConfigKey<Integer> RECAPTION_BATCH_SIZE =
+      register(
+          key("sift.recaption.batch-size")
+              .doc("Images per generation batch in each partition.")
+              .integer(32, 1, 4096));
+  public static final ConfigKey<Integer> RECAPTION_NUM_BEAMS =
+      register(
+          key("sift.recaption.num-beams")
+              .doc("Beams of beam search (1: greedy).")
+              .integer(1, 1, 64));
+  public static final ConfigKey<Double> RECAPTION_LENGTH_PENALTY =
+      register(
+          key("sift.recaption.length-penalty")
+              .doc(
+                  "Beam search ranks a sequence by its log-probability / length^penalty (> 1"
+                      + " favours longer captions).")
+              .number(1.0, -10.0, 10.0));
+  public static final ConfigKey<Integer> RECAPTION_MAX_NEW_TOKENS =
+      register(
+          key("sift.recaption.max-new-tokens")
+              .doc("Most tokens generated per caption.")
+              .integer(30, 1, 1024));
+  public static final ConfigKey<Integer> RECAPTION_MIN_NEW_TOKENS =
+      register(
+          key("sift.recaption.min-new-tokens")
+              .doc("Fewest tokens generated before the stop token is allowed.")
+              .integer(0, 0, 1024));
+  public static final ConfigKey<Double> RECAPTION_REPETITION_PENALTY =
+      register(
+          key("sift.recaption.repetition-penalty")
+              .doc(
+                  "Penalty on tokens already generated (CTRL's rule, as Hugging Face applies it;"
+                      + " 1: none).")
+              .number(1.0, 0.01, 100.0));
+  public static final ConfigKey<Integer> RECAPTION_NO_REPEAT_NGRAM_SIZE =
+      register(
+          key("sift.recaption.no-repeat-ngram-size")
+              .doc("Never repeat an n-gram of this size in a caption (0: off).")
+              .integer(0, 0, 64));
+  public static final ConfigKey<String> RECAPTION_PROMPT =
+      register(
+          key("sift.recaption.prompt")
+              .doc(
+                  "Text the caption starts with, e.g. BLIP's \"a picture of\"; it is part of the"
+                      + " generated caption.")
               .string(null));
 
   // ---- filter ----

@@ -11,7 +11,12 @@ public enum Command {
   /** read → balance → write over the accepted rows of an earlier {@code match} output. */
   BALANCE,
   /** read → text → decode → score → write: CLIP scores for an input, nothing filtered on them. */
-  SCORE;
+  SCORE,
+  /**
+   * read → text → decode → score → recaption → write: synthetic captions and their scores, for the
+   * rows {@code sift.recaption.when} selects; nothing filtered on them.
+   */
+  RECAPTION;
 
   /** The command's name on the command line and in the manifest. */
   public String label() {

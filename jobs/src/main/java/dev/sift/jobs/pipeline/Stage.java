@@ -16,7 +16,7 @@ public enum Stage {
   BALANCE(SiftKeys.BALANCE_ENABLED, true),
   DECODE(SiftKeys.DECODE_ENABLED, true),
   SCORE(SiftKeys.SCORE_ENABLED, true),
-  RECAPTION(SiftKeys.RECAPTION_ENABLED, false),
+  RECAPTION(SiftKeys.RECAPTION_ENABLED, true),
   FILTER(SiftKeys.FILTER_ENABLED, true),
   WRITE(null, true);
 

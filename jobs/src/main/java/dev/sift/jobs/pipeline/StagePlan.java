@@ -9,6 +9,7 @@ import dev.sift.curation.Reject;
 import dev.sift.curation.concepts.Balancing;
 import dev.sift.curation.concepts.ConceptList;
 import dev.sift.curation.image.ImageProbe;
+import dev.sift.curation.models.Generation;
 import dev.sift.curation.text.CaptionFilter;
 import dev.sift.curation.text.CaptionNormalizer;
 import dev.sift.jobs.config.SiftConf;
@@ -17,6 +18,7 @@ import dev.sift.udfs.CaptionUdfs;
 import dev.sift.udfs.ClipScorePartitionFn;
 import dev.sift.udfs.ConceptUdfs;
 import dev.sift.udfs.ImageProbeUdf;
+import dev.sift.udfs.RecaptionPartitionFn;
 import dev.sift.udfs.ScoreMetrics;
 import dev.sift.udfs.StableIdUdf;
 import dev.sift.udfs.StageCounter;
@@ -27,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
@@ -55,6 +58,17 @@ public final class StagePlan {
   private static final Logger LOG = LoggerFactory.getLogger(StagePlan.class);
   private static final String POS = Columns.INTERNAL_PREFIX + "pos";
   private static final String WINNER = Columns.INTERNAL_PREFIX + "winner";
+  private static final String RECAPTION_FLAG = Columns.INTERNAL_PREFIX + "recaption";
+  private static final String RECAPTION_ERROR = Columns.INTERNAL_PREFIX + "recaption_error";
+  private static final String RECAPTION_USE = Columns.INTERNAL_PREFIX + "use_synthetic";
+
+  /** Set on rows the text filters rejected and re-captioning accepted again. */
+  public static final String RESCUED = Columns.INTERNAL_PREFIX + "rescued";
+
+  /** {@code caption_source} values. */
+  public static final String CAPTION_ORIGINAL = "original";
+
+  public static final String CAPTION_SYNTHETIC = "synthetic";
 
   private final SparkSession spark;
   private final SiftConf conf;
@@ -65,6 +79,7 @@ public final class StagePlan {
   private Map<String, Object> perLanguageT;
   private Map<String, Object> filterInfo;
   private ScoreMetrics scoreMetrics;
+  private ScoreMetrics recaptionMetrics;
   private final List<Dataset<Row>> persisted = new ArrayList<>();
 
   /**
@@ -81,7 +96,8 @@ public final class StagePlan {
       if (stage == Stage.TEXT
           || stage == Stage.MATCH
           || stage == Stage.DECODE
-          || stage == Stage.SCORE) {
+          || stage == Stage.SCORE
+          || stage == Stage.RECAPTION) {
         counters.put(
             stage,
             new StageCounter(
@@ -108,9 +124,9 @@ public final class StagePlan {
       if (command == Command.MATCH && stage == Stage.MATCH) {
         on = true;
       }
-      if (command == Command.SCORE) {
-        // The score command scores; it neither matches, balances nor filters on the scores.
-        if (stage == Stage.SCORE) {
+      if (command == Command.SCORE || command == Command.RECAPTION) {
+        // These commands score (and re-caption); they neither match, balance nor filter.
+        if (stage == Stage.SCORE || (stage == Stage.RECAPTION && command == Command.RECAPTION)) {
           on = true;
         } else if (stage == Stage.MATCH
             || stage == Stage.BALANCE
@@ -137,6 +153,11 @@ public final class StagePlan {
         continue;
       }
       stages.add(stage);
+    }
+    if (stages.contains(Stage.RECAPTION) && !stages.contains(Stage.SCORE)) {
+      throw new dev.sift.jobs.SiftUserException(
+          "sift.recaption.enabled = true scores the new captions with CLIP: set"
+              + " sift.score.enabled = true and sift.score.model");
     }
     if (stages.contains(Stage.FILTER) && !stages.contains(Stage.SCORE)) {
       throw new dev.sift.jobs.SiftUserException(
@@ -179,6 +200,11 @@ public final class StagePlan {
    */
   public ScoreMetrics scoreMetrics() {
     return scoreMetrics;
+  }
+
+  /** Model figures of the recaption stage; null when it did not run. */
+  public ScoreMetrics recaptionMetrics() {
+    return recaptionMetrics;
   }
 
   /** Drops the intermediate results the plan cached (call once the outputs are written). */
@@ -235,6 +261,9 @@ public final class StagePlan {
             "sift.score.enabled = true needs images: map sift.input.columns.image");
       }
       rows = score(rows);
+    }
+    if (active.contains(Stage.RECAPTION)) {
+      rows = recaption(rows);
     }
     if (active.contains(Stage.FILTER)) {
       rows = filter(rows);
@@ -448,9 +477,10 @@ public final class StagePlan {
       rows = rows.persist(StorageLevel.MEMORY_AND_DISK());
       persisted.add(rows);
       spark.sparkContext().setJobDescription("sift: CLIP-score quantile for the top-fraction cut");
-      Dataset<Row> scored = rows.where(alive().and(col(Columns.CLIP_SCORE).isNotNull()));
-      double[] q =
-          scored.stat().approxQuantile(Columns.CLIP_SCORE, new double[] {1.0 - fraction}, error);
+      String kept = Columns.INTERNAL_PREFIX + "kept_score";
+      Dataset<Row> scored =
+          rows.where(alive()).withColumn(kept, keptScore()).where(col(kept).isNotNull());
+      double[] q = scored.stat().approxQuantile(kept, new double[] {1.0 - fraction}, error);
       // No scored row: nothing to keep, and no score can pass.
       double cut = q.length == 0 ? Double.POSITIVE_INFINITY : q[0];
       boolean minSet = conf.isUserSet(SiftKeys.FILTER_MIN_SCORE);
@@ -468,7 +498,7 @@ public final class StagePlan {
     }
     info.put("threshold", Double.isInfinite(threshold) ? null : threshold);
     filterInfo = info;
-    Column score = col(Columns.CLIP_SCORE);
+    Column score = keptScore();
     Column low = score.isNull().or(score.lt(threshold));
     Column reason = when(low, lit(Reject.LOW_CLIP_SCORE.code()));
     Column detail =
@@ -577,6 +607,137 @@ public final class StagePlan {
     perLanguageT.put("t", thresholds);
     LOG.info("per-language balancing: English tail share {}, t per language {}", share, thresholds);
     return entryP;
+  }
+
+  /**
+   * The CLIP score of the caption a row keeps: the synthetic caption's when re-captioning chose it,
+   * else the original's. The filter judges this one.
+   */
+  private Column keptScore() {
+    if (!active.contains(Stage.RECAPTION)) {
+      return col(Columns.CLIP_SCORE);
+    }
+    return when(
+            col(Columns.CAPTION_SOURCE).equalTo(lit(CAPTION_SYNTHETIC)),
+            col(Columns.CLIP_SCORE_SYNTHETIC))
+        .otherwise(col(Columns.CLIP_SCORE));
+  }
+
+  /**
+   * Re-captioning: flags the rows {@code sift.recaption.when} selects (alive ones; with {@code
+   * filtered-caption} also those the text filters rejected), generates and scores their captions
+   * ({@link RecaptionPartitionFn}), then applies {@code sift.recaption.choose}. A text-rejected row
+   * whose synthetic caption is kept is accepted again ("rescued"): its reject columns are cleared.
+   */
+  private Dataset<Row> recaption(Dataset<Row> rows) {
+    Set<String> when = new java.util.TreeSet<>();
+    for (String w : conf.get(SiftKeys.RECAPTION_WHEN).split(",")) {
+      when.add(w.trim());
+    }
+    String choose = conf.get(SiftKeys.RECAPTION_CHOOSE);
+    Column textRejected =
+        col(Columns.REJECT_STAGE)
+            .equalTo(lit(Stage.TEXT.label()))
+            .and(col(Columns.IMAGE).isNotNull());
+    Column flag = lit(false);
+    if (when.contains("always")) {
+      flag = flag.or(alive());
+    }
+    if (when.contains("below-score")) {
+      double below = conf.get(SiftKeys.RECAPTION_BELOW_SCORE);
+      flag =
+          flag.or(
+              alive().and(col(Columns.CLIP_SCORE).isNull().or(col(Columns.CLIP_SCORE).lt(below))));
+    }
+    boolean rescue = when.contains("filtered-caption") && !choose.equals("original");
+    if (rescue) {
+      flag = flag.or(textRejected);
+    }
+    rows =
+        rows.withColumn(RECAPTION_FLAG, functions.coalesce(flag, lit(false)))
+            .withColumn(RECAPTION_ERROR, lit(null).cast(DataTypes.StringType))
+            .withColumn(Columns.SYNTHETIC_CAPTION, lit(null).cast(DataTypes.StringType))
+            .withColumn(Columns.CLIP_SCORE_SYNTHETIC, lit(null).cast(DataTypes.DoubleType));
+    StructType schema = rows.schema();
+    recaptionMetrics = new ScoreMetrics(spark.sparkContext(), Stage.RECAPTION.label());
+    RecaptionPartitionFn fn =
+        new RecaptionPartitionFn(
+            schema,
+            RECAPTION_FLAG,
+            RECAPTION_ERROR,
+            new RecaptionPartitionFn.Settings(
+                conf.get(SiftKeys.RECAPTION_MODEL),
+                conf.get(SiftKeys.SCORE_MODEL),
+                conf.get(SiftKeys.DEVICE),
+                generation(conf),
+                conf.get(SiftKeys.RECAPTION_BATCH_SIZE),
+                conf.get(SiftKeys.SCORE_THREADS),
+                conf.get(SiftKeys.SCORE_DECODE_THREADS),
+                conf.get(SiftKeys.SCORE_PREFETCH_BATCHES),
+                conf.get(SiftKeys.SCORE_GPU_CONCURRENCY),
+                conf.get(SiftKeys.DECODE_MIN_SIZE),
+                conf.get(SiftKeys.DECODE_MAX_ASPECT),
+                conf.get(SiftKeys.DECODE_MAX_PIXELS),
+                conf.get(SiftKeys.DECODE_MODE).equals("fast")),
+            counters.get(Stage.RECAPTION),
+            recaptionMetrics);
+    rows = rows.mapPartitions(fn, Encoders.row(schema));
+
+    Column syn = col(Columns.CLIP_SCORE_SYNTHETIC);
+    Column orig = col(Columns.CLIP_SCORE);
+    Column hasSynthetic = col(Columns.SYNTHETIC_CAPTION).isNotNull();
+    // A rescued row's original caption was filtered out: only a synthetic one can stand for it.
+    Column rescued = textRejected.and(hasSynthetic);
+    Column useSynthetic =
+        switch (choose) {
+          case "original" -> lit(false);
+          case "synthetic" -> hasSynthetic;
+          default -> hasSynthetic.and(rescued.or(orig.isNull()).or(syn.gt(orig)));
+        };
+    rows = rows.withColumn(RECAPTION_USE, useSynthetic.and(alive().or(rescued)));
+    Column use = col(RECAPTION_USE);
+    rows =
+        rows.withColumn(
+                Columns.CAPTION,
+                when(use, col(Columns.SYNTHETIC_CAPTION)).otherwise(col(Columns.CAPTION)))
+            .withColumn(
+                Columns.CAPTION_SOURCE,
+                when(use, lit(CAPTION_SYNTHETIC))
+                    .when(alive(), lit(CAPTION_ORIGINAL))
+                    .otherwise(lit(null).cast(DataTypes.StringType)));
+    if (choose.equals("synthetic") || choose.equals("best")) {
+      // These keep one caption: synthetic_caption holds it only when it is the one kept. "both"
+      // keeps both, and "original" keeps the generated one as the record of what it said;
+      // clip_score_synthetic is written in every mode.
+      rows = rows.withColumn(Columns.SYNTHETIC_CAPTION, when(use, col(Columns.SYNTHETIC_CAPTION)));
+    }
+    rows =
+        rows.withColumn(RESCUED, rescued.and(use))
+            .withColumn(
+                Columns.REJECT_REASON,
+                when(col(RESCUED), lit(null).cast(DataTypes.StringType))
+                    .otherwise(col(Columns.REJECT_REASON)))
+            .withColumn(
+                Columns.REJECT_STAGE,
+                when(col(RESCUED), lit(null).cast(DataTypes.StringType))
+                    .otherwise(col(Columns.REJECT_STAGE)))
+            .withColumn(
+                Columns.REJECT_DETAIL,
+                when(col(RESCUED), lit(null).cast(DataTypes.StringType))
+                    .otherwise(col(Columns.REJECT_DETAIL)));
+    return rows;
+  }
+
+  /** The decoding settings of {@code sift.recaption.*}. */
+  public static Generation generation(SiftConf conf) {
+    return new Generation(
+        conf.get(SiftKeys.RECAPTION_NUM_BEAMS),
+        conf.get(SiftKeys.RECAPTION_LENGTH_PENALTY),
+        conf.get(SiftKeys.RECAPTION_MAX_NEW_TOKENS),
+        conf.get(SiftKeys.RECAPTION_MIN_NEW_TOKENS),
+        conf.get(SiftKeys.RECAPTION_REPETITION_PENALTY),
+        conf.get(SiftKeys.RECAPTION_NO_REPEAT_NGRAM_SIZE),
+        conf.get(SiftKeys.RECAPTION_PROMPT));
   }
 
   private Dataset<Row> decode(Dataset<Row> rows) {

@@ -1,0 +1,244 @@
+package dev.sift.udfs;
+
+import dev.sift.curation.batch.DecodeAhead;
+import dev.sift.curation.image.ClipPreprocessor;
+import dev.sift.curation.image.ImageDecodeException;
+import dev.sift.curation.image.ImageDecoder;
+import dev.sift.curation.image.RgbImage;
+import dev.sift.curation.models.Captioner;
+import dev.sift.curation.models.ClipModel;
+import dev.sift.curation.models.Devices;
+import dev.sift.curation.models.Generation;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.NoSuchElementException;
+import java.util.concurrent.Executor;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The {@code recaption} stage, per partition: rows flagged for re-captioning (a boolean column the
+ * plan computes from {@code sift.recaption.when}) are taken in batches; each image is decoded once
+ * and preprocessed twice, for the captioner and for CLIP; the captioner generates a caption and
+ * CLIP scores it against the same image. The stage writes {@code synthetic_caption} and {@code
+ * clip_score_synthetic}; the choice between the captions is the plan's (column expressions), so
+ * this function never changes a caption or a verdict. A row whose image cannot be used (unreadable,
+ * too small, too elongated) keeps its original caption and gets the reason in an error column.
+ *
+ * <p>Serialised to executors with only its settings; models come from {@link ModelCache}.
+ */
+public final class RecaptionPartitionFn implements MapPartitionsFunction<Row, Row> {
+  private static final long serialVersionUID = 1L;
+
+  /**
+   * How the stage runs on an executor.
+   *
+   * @param minSize shortest image side accepted ({@code sift.decode.min-size})
+   * @param maxAspect longest over shortest side accepted ({@code sift.decode.max-aspect})
+   * @param fastJpeg decode large JPEGs at reduced scale ({@code sift.decode.mode = fast})
+   */
+  public record Settings(
+      String captionerDir,
+      String clipDir,
+      String device,
+      Generation generation,
+      int batchSize,
+      int threads,
+      int decodeThreads,
+      int prefetchBatches,
+      int gpuConcurrency,
+      int minSize,
+      double maxAspect,
+      long maxPixels,
+      boolean fastJpeg)
+      implements java.io.Serializable {}
+
+  private final Settings settings;
+  private final StageCounter counter;
+  private final ScoreMetrics metrics;
+  private final int flag;
+  private final int image;
+  private final int synthetic;
+  private final int syntheticScore;
+  private final int error;
+  private final int width;
+  private final int height;
+
+  /**
+   * @param schema the rows' schema: it holds image, synthetic_caption, clip_score_synthetic and the
+   *     two named working columns
+   * @param flagColumn boolean: re-caption this row
+   * @param errorColumn string: why a flagged row got no caption
+   */
+  public RecaptionPartitionFn(
+      StructType schema,
+      String flagColumn,
+      String errorColumn,
+      Settings settings,
+      StageCounter counter,
+      ScoreMetrics metrics) {
+    this.settings = settings;
+    this.counter = counter;
+    this.metrics = metrics;
+    this.flag = schema.fieldIndex(flagColumn);
+    this.image = schema.fieldIndex("image");
+    this.synthetic = schema.fieldIndex("synthetic_caption");
+    this.syntheticScore = schema.fieldIndex("clip_score_synthetic");
+    this.error = schema.fieldIndex(errorColumn);
+    this.width = schema.fieldIndex("width");
+    this.height = schema.fieldIndex("height");
+  }
+
+  @Override
+  public Iterator<Row> call(Iterator<Row> input) throws Exception {
+    ClipModel.Options options = TaskDevice.options(settings.device(), settings.threads());
+    Captioner captioner =
+        ModelCache.captioner(settings.captionerDir(), options, settings.generation());
+    ClipModel clip = ModelCache.clip(settings.clipDir(), options);
+    boolean gpu = options.device() == Devices.Device.CUDA;
+    metrics.device(TaskDevice.describe(options));
+    ClipPreprocessor forCaptioner = captioner.preprocessor();
+    ClipPreprocessor forClip = clip.preprocessor();
+    int capLength = captioner.imageLength();
+    int clipLength = clip.imageLength();
+    ImageDecoder decoder =
+        new ImageDecoder(
+            settings.maxPixels(),
+            settings.fastJpeg()
+                ? Math.max(
+                    ClipScorePartitionFn.fastJpegSide(forCaptioner),
+                    ClipScorePartitionFn.fastJpegSide(forClip))
+                : 0);
+    Executor pool =
+        settings.prefetchBatches() == 0 && settings.decodeThreads() == 1
+            ? Runnable::run
+            : DecodePool.get(settings.decodeThreads());
+    DecodeAhead<Object[]> batches =
+        new DecodeAhead<>(
+            new ClipScorePartitionFn.RowValues(input),
+            values -> Boolean.TRUE.equals(values[flag]),
+            (values, buffer, offset) -> {
+              RgbImage rgb = usable(decoder, (byte[]) values[image]);
+              forCaptioner.preprocess(rgb, buffer, offset);
+              forClip.preprocess(rgb, buffer, offset + capLength);
+              // Rows the text filters rejected were never probed: fill in their size.
+              if (values[width] == null || values[height] == null) {
+                values[width] = rgb.width();
+                values[height] = rgb.height();
+              }
+            },
+            settings.batchSize(),
+            capLength + clipLength,
+            pool,
+            settings.prefetchBatches());
+    return new Iterator<>() {
+      private Iterator<Row> ready = List.<Row>of().iterator();
+      private boolean reported;
+
+      @Override
+      public boolean hasNext() {
+        while (!ready.hasNext() && batches.hasNext()) {
+          ready = captionBatch(batches.next(), captioner, clip, gpu, capLength, clipLength);
+        }
+        if (!ready.hasNext() && !reported) {
+          reported = true;
+          metrics.decode(batches.workNanos(), batches.waitNanos());
+        }
+        return ready.hasNext();
+      }
+
+      @Override
+      public Row next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return ready.next();
+      }
+    };
+  }
+
+  /** The decoded image, or why it cannot be captioned (the decode stage's own rules). */
+  private RgbImage usable(ImageDecoder decoder, byte[] bytes) throws ImageDecodeException {
+    if (bytes == null || bytes.length == 0) {
+      throw new ImageDecodeException("no image bytes");
+    }
+    RgbImage rgb = decoder.decode(bytes);
+    int shorter = Math.min(rgb.width(), rgb.height());
+    int longer = Math.max(rgb.width(), rgb.height());
+    if (shorter < settings.minSize()) {
+      throw new ImageDecodeException(
+          "image " + rgb.width() + "x" + rgb.height() + " is below min-size " + settings.minSize());
+    }
+    if ((double) longer / shorter > settings.maxAspect()) {
+      throw new ImageDecodeException(
+          String.format(
+              Locale.ROOT,
+              "image %dx%d has aspect %.2f > max-aspect %s",
+              rgb.width(),
+              rgb.height(),
+              (double) longer / shorter,
+              settings.maxAspect()));
+    }
+    return rgb;
+  }
+
+  private Iterator<Row> captionBatch(
+      DecodeAhead.Batch<Object[]> batch,
+      Captioner captioner,
+      ClipModel clip,
+      boolean gpu,
+      int capLength,
+      int clipLength) {
+    List<Object[]> rows = batch.rows();
+    int n = batch.prepared();
+    for (int r = 0; r < rows.size(); r++) {
+      Object[] values = rows.get(r);
+      if (!Boolean.TRUE.equals(values[flag])) {
+        continue;
+      }
+      counter.add();
+      Exception e = batch.errors()[r];
+      if (e != null) {
+        values[error] = e.getMessage() == null ? e.toString() : e.getMessage();
+      }
+    }
+    if (n > 0) {
+      long t0 = System.nanoTime();
+      int slot = capLength + clipLength;
+      float[] capPixels = new float[n * capLength];
+      float[] clipPixels = new float[n * clipLength];
+      float[] buffer = batch.buffer();
+      for (int k = 0; k < n; k++) {
+        System.arraycopy(buffer, k * slot, capPixels, k * capLength, capLength);
+        System.arraycopy(buffer, k * slot + capLength, clipPixels, k * clipLength, clipLength);
+      }
+      List<Captioner.Caption> captions = onDevice(gpu, () -> captioner.generate(capPixels, n));
+      List<String> texts = new ArrayList<>(n);
+      captions.forEach(c -> texts.add(c.text()));
+      float[][] images = onDevice(gpu, () -> clip.embedImages(clipPixels, n));
+      float[][] embedded = onDevice(gpu, () -> clip.embedTexts(texts));
+      metrics.batch(n, System.nanoTime() - t0);
+      for (int r = 0; r < rows.size(); r++) {
+        int s = batch.slot()[r];
+        if (s >= 0) {
+          Object[] values = rows.get(r);
+          values[synthetic] = texts.get(s);
+          values[syntheticScore] = (double) ClipModel.cosine(images[s], embedded[s]);
+        }
+      }
+    }
+    List<Row> out = new ArrayList<>(rows.size());
+    for (Object[] values : rows) {
+      out.add(RowFactory.create(values));
+    }
+    return out.iterator();
+  }
+
+  private <R> R onDevice(boolean gpu, java.util.function.Supplier<R> call) {
+    return gpu ? GpuSemaphore.call(settings.gpuConcurrency(), call) : call.get();
+  }
+}
