@@ -230,12 +230,7 @@ public final class CurateJob {
               "preprocessor_config.json")) {
         java.nio.file.Path f = path.resolve(name);
         if (java.nio.file.Files.exists(f)) {
-          Map<String, Object> m = new LinkedHashMap<>();
-          m.put("role", "clip");
-          m.put("file", f.toString());
-          m.put("bytes", java.nio.file.Files.size(f));
-          m.put("sha256", sha256(f));
-          files.add(m);
+          files.add(modelFile("clip", f));
         }
       }
       LOG.info("CLIP model {}: {}", dir, model);
@@ -302,12 +297,7 @@ public final class CurateJob {
         for (java.nio.file.Path f : list.sorted().toList()) {
           String name = f.getFileName().toString();
           if (name.endsWith(".onnx") || name.endsWith(".json")) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("role", "captioner");
-            m.put("file", f.toString());
-            m.put("bytes", java.nio.file.Files.size(f));
-            m.put("sha256", sha256(f));
-            files.add(m);
+            files.add(modelFile("captioner", f));
           }
         }
       }
@@ -338,11 +328,17 @@ public final class CurateJob {
     } catch (IllegalArgumentException | java.io.IOException e) {
       throw new SiftUserException("sift.score.heads." + name + ": " + e.getMessage(), e);
     }
+    return modelFile("head " + name, path);
+  }
+
+  /** A model file as the manifest lists it: role, path, size and SHA-256. */
+  private static Map<String, Object> modelFile(String role, java.nio.file.Path f)
+      throws java.io.IOException {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("role", "head " + name);
-    m.put("file", path.toString());
-    m.put("bytes", java.nio.file.Files.size(path));
-    m.put("sha256", sha256(path));
+    m.put("role", role);
+    m.put("file", f.toString());
+    m.put("bytes", java.nio.file.Files.size(f));
+    m.put("sha256", sha256(f));
     return m;
   }
 

@@ -12,7 +12,6 @@ import dev.sift.curation.models.Float16;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -142,10 +141,7 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
         new ImageDecoder(
             ImageDecoder.DEFAULT_MAX_PIXELS, settings.fastJpeg() ? fastJpegSide(preprocessor) : 0);
     int length = model.imageLength();
-    Executor pool =
-        settings.prefetchBatches() == 0 && settings.decodeThreads() == 1
-            ? Runnable::run
-            : DecodePool.get(settings.decodeThreads());
+    Executor pool = DecodePool.forTask(settings.decodeThreads(), settings.prefetchBatches());
     DecodeAhead<Object[]> batches =
         new DecodeAhead<>(
             new RowValues(input),
@@ -156,30 +152,8 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
             length,
             pool,
             settings.prefetchBatches());
-    return new Iterator<>() {
-      private Iterator<Row> ready = List.<Row>of().iterator();
-      private boolean reported;
-
-      @Override
-      public boolean hasNext() {
-        while (!ready.hasNext() && batches.hasNext()) {
-          ready = scoreBatch(batches.next(), model, heads, limit, gpu, length).iterator();
-        }
-        if (!ready.hasNext() && !reported) {
-          reported = true;
-          metrics.decode(batches.workNanos(), batches.waitNanos());
-        }
-        return ready.hasNext();
-      }
-
-      @Override
-      public Row next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return ready.next();
-      }
-    };
+    return new BatchedRows(
+        batches, batch -> scoreBatch(batch, model, heads, limit, gpu, length), metrics);
   }
 
   private List<Row> scoreBatch(

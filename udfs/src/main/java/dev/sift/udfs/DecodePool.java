@@ -18,6 +18,14 @@ public final class DecodePool {
   private DecodePool() {}
 
   /**
+   * Where a task prepares its batches: inline when it asked for no prefetch and one thread (the
+   * pool would only add a hand-off), else the JVM's pool.
+   */
+  public static java.util.concurrent.Executor forTask(int threads, int prefetchBatches) {
+    return prefetchBatches == 0 && threads == 1 ? Runnable::run : get(threads);
+  }
+
+  /**
    * @param threads decode threads; 0 means one per core of this JVM
    */
   public static ExecutorService get(int threads) {

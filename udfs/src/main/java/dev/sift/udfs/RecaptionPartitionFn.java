@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.NoSuchElementException;
 import java.util.concurrent.Executor;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
@@ -113,10 +112,7 @@ public final class RecaptionPartitionFn implements MapPartitionsFunction<Row, Ro
                     ClipScorePartitionFn.fastJpegSide(forCaptioner),
                     ClipScorePartitionFn.fastJpegSide(forClip))
                 : 0);
-    Executor pool =
-        settings.prefetchBatches() == 0 && settings.decodeThreads() == 1
-            ? Runnable::run
-            : DecodePool.get(settings.decodeThreads());
+    Executor pool = DecodePool.forTask(settings.decodeThreads(), settings.prefetchBatches());
     DecodeAhead<Object[]> batches =
         new DecodeAhead<>(
             new ClipScorePartitionFn.RowValues(input),
@@ -135,30 +131,10 @@ public final class RecaptionPartitionFn implements MapPartitionsFunction<Row, Ro
             capLength + clipLength,
             pool,
             settings.prefetchBatches());
-    return new Iterator<>() {
-      private Iterator<Row> ready = List.<Row>of().iterator();
-      private boolean reported;
-
-      @Override
-      public boolean hasNext() {
-        while (!ready.hasNext() && batches.hasNext()) {
-          ready = captionBatch(batches.next(), captioner, clip, gpu, capLength, clipLength);
-        }
-        if (!ready.hasNext() && !reported) {
-          reported = true;
-          metrics.decode(batches.workNanos(), batches.waitNanos());
-        }
-        return ready.hasNext();
-      }
-
-      @Override
-      public Row next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return ready.next();
-      }
-    };
+    return new BatchedRows(
+        batches,
+        batch -> captionBatch(batch, captioner, clip, gpu, capLength, clipLength),
+        metrics);
   }
 
   /** The decoded image, or why it cannot be captioned (the decode stage's own rules). */
@@ -186,7 +162,7 @@ public final class RecaptionPartitionFn implements MapPartitionsFunction<Row, Ro
     return rgb;
   }
 
-  private Iterator<Row> captionBatch(
+  private List<Row> captionBatch(
       DecodeAhead.Batch<Object[]> batch,
       Captioner captioner,
       ClipModel clip,
@@ -235,7 +211,7 @@ public final class RecaptionPartitionFn implements MapPartitionsFunction<Row, Ro
     for (Object[] values : rows) {
       out.add(RowFactory.create(values));
     }
-    return out.iterator();
+    return out;
   }
 
   private <R> R onDevice(boolean gpu, java.util.function.Supplier<R> call) {
