@@ -292,9 +292,9 @@ public final class Sift implements Callable<Integer> {
     cli.addSubcommand("balance", new Balance());
     cli.addSubcommand("build-metadata", new BuildMetadata());
     cli.addSubcommand("score", new Score());
+    cli.addSubcommand("report", new ReportCommand());
     String[][] planned = {
       {"recaption", "Captions for an input, with their CLIP scores."},
-      {"report", "(Re)build the report of an output directory."}
     };
     for (String[] p : planned) {
       CommandLine sub = new CommandLine(new NotAvailable());

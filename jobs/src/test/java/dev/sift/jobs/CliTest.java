@@ -24,7 +24,7 @@ class CliTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"recaption", "report"})
+  @ValueSource(strings = {"recaption"})
   void plannedCommandsSaySoAndExit2(String command) {
     SiftRun run = SiftRun.of(command, "--output", "/tmp/never");
     assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
