@@ -36,13 +36,14 @@ public final class ReportPage {
       table.kv th { font-weight: 600; padding-right: 16px; white-space: nowrap; }
       code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px;
         word-break: break-all; }
-      .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr)); gap: 12px; }
+      .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); gap: 12px;
+        align-items: start; }
       svg.chart { width: 100%; height: auto; background: #fff; border: 1px solid var(--line);
-        border-radius: 4px; font-size: 12px; }
-      svg .chart-title { font-weight: 600; font-size: 13px; }
-      svg .legend, svg .marker-label { font-size: 11px; }
+        border-radius: 4px; font-size: 13px; }
+      svg .chart-title { font-weight: 600; font-size: 14px; }
+      svg .legend, svg .marker-label { font-size: 12px; }
       .status { background: var(--bg-alt); border-left: 3px solid #9aa0a6; padding: 6px 10px; }
-      .gallery { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr));
+      .gallery { display: grid; grid-template-columns: repeat(auto-fill, minmax(165px, 1fr));
         gap: 10px; }
       .card { border: 1px solid var(--line); border-radius: 4px; padding: 8px; background: #fff;
         break-inside: avoid; }
@@ -212,6 +213,7 @@ public final class ReportPage {
       labels.add("after " + st.stage());
       values.add(st.out());
     }
+    b.append("<div class=\"charts\">");
     b.append(
         Svg.hbars(
             "chart-funnel",
@@ -250,7 +252,7 @@ public final class ReportPage {
         .append(count(f.accepted()))
         .append("</td><td class=\"n\">")
         .append(count(f.rejected()))
-        .append("</td><td></td></tr></table></section>");
+        .append("</td><td></td></tr></table></div></section>");
   }
 
   private static void scores(StringBuilder b, Report.Scores s) {
@@ -409,6 +411,7 @@ public final class ReportPage {
         List.of(
             rank("matched (before balancing)", c.rankFrequencyBefore()),
             rank("kept (after balancing)", c.rankFrequencyAfter()));
+    b.append("<div class=\"charts\">");
     b.append(
         Svg.lines(
             "chart-rank-frequency",
@@ -420,7 +423,7 @@ public final class ReportPage {
             true,
             true,
             null));
-    b.append("<div class=\"two\"><div><h3>Top concepts</h3>");
+    b.append("</div><div class=\"two\"><div><h3>Top concepts</h3>");
     conceptTable(b, "top-concepts", c.top());
     b.append("</div><div><h3>Lost the most</h3>");
     conceptTable(b, "lost-concepts", c.lostMost());
@@ -458,6 +461,7 @@ public final class ReportPage {
     if (notComputed(b, c.status())) {
       return;
     }
+    b.append("<div class=\"charts\">");
     b.append(
         Svg.histogram(
             "chart-caption-length",
@@ -479,9 +483,9 @@ public final class ReportPage {
     if (c.syntheticShare() != null) {
       kv(b, "Replaced by synthetic captions", percent(c.syntheticShare()) + " of accepted rows");
     } else {
-      kv(b, "Synthetic captions", escape(c.syntheticStatus()));
+      kv(b, "Synthetic captions", escape(capitalise(c.syntheticStatus())));
     }
-    b.append("</table>");
+    b.append("</table></div>");
     if (c.captionSource() != null && !c.captionSource().isEmpty()) {
       b.append("<table><tr><th>caption_source</th><th class=\"n\">accepted rows</th></tr>");
       for (Report.Count s : c.captionSource()) {
@@ -568,9 +572,9 @@ public final class ReportPage {
       }
       b.append("<div class=\"score\">")
           .append(num(e.score()))
-          .append(" <span class=\"muted\">")
+          .append("</div><div class=\"id\">")
           .append(escape(e.outcome()))
-          .append("</span></div>");
+          .append("</div>");
       if (e.syntheticCaption() != null) {
         b.append("<div class=\"cap\"><b>before:</b> ")
             .append(escape(e.originalCaption()))

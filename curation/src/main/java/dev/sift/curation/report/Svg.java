@@ -15,11 +15,11 @@ public final class Svg {
   /** Series colours: colour-blind-safe (Okabe–Ito) blue, vermillion, green, purple. */
   public static final String[] COLOURS = {"#0072b2", "#d55e00", "#009e73", "#cc79a7"};
 
-  private static final int W = 720;
-  private static final int H = 280;
+  private static final int W = 600;
+  private static final int H = 300;
   private static final int LEFT = 64;
   private static final int RIGHT = 16;
-  private static final int TOP = 30;
+  private static final int TOP = 48;
   private static final int BOTTOM = 44;
 
   private Svg() {}
@@ -175,8 +175,8 @@ public final class Svg {
     for (long v : values) {
       max = Math.max(max, v);
     }
-    int left = 150;
-    int right = W - 110;
+    int left = 120;
+    int right = W - 70;
     StringBuilder b = open(id, title, h);
     for (int i = 0; i < labels.size(); i++) {
       int y = TOP + i * rowH;
@@ -297,23 +297,19 @@ public final class Svg {
     }
   }
 
+  /** The legend: its own row under the title, so long series names never cover the title. */
   private static void legend(StringBuilder b, List<String> names) {
-    double x = W - RIGHT;
-    List<String> items = new ArrayList<>();
-    for (int i = names.size() - 1; i >= 0; i--) {
-      String name = Html.escape(names.get(i));
-      x -= 20 + 7 * names.get(i).length();
-      items.add(
+    double x = LEFT;
+    b.append("<g class=\"legend\">");
+    for (int i = 0; i < names.size(); i++) {
+      b.append(
           String.format(
               Locale.ROOT,
-              "<rect x=\"%.1f\" y=\"8\" width=\"12\" height=\"12\" fill=\"%s\"/>%s",
+              "<rect x=\"%.1f\" y=\"26\" width=\"12\" height=\"12\" fill=\"%s\"/>%s",
               x,
               COLOURS[i % COLOURS.length],
-              text(x + 16, 18, name, "start", "legend")));
-    }
-    b.append("<g class=\"legend\">");
-    for (int i = items.size() - 1; i >= 0; i--) {
-      b.append(items.get(i));
+              text(x + 16, 36, Html.escape(names.get(i)), "start", "legend")));
+      x += 28 + 7 * names.get(i).length();
     }
     b.append("</g>");
   }
