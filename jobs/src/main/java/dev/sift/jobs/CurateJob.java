@@ -16,6 +16,7 @@ import dev.sift.jobs.pipeline.OutputWriter;
 import dev.sift.jobs.pipeline.ProgressReporter;
 import dev.sift.jobs.pipeline.Stage;
 import dev.sift.jobs.pipeline.StagePlan;
+import dev.sift.jobs.report.ReportJob;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -189,7 +190,27 @@ public final class CurateJob {
         accepted,
         rejectedRows,
         inputRows);
+    if (command == Command.CURATE && conf.get(SiftKeys.REPORT_ENABLED)) {
+      writeReport(spark, conf, out.root());
+    }
     return new Result(out.root(), inputRows, accepted, rejectedRows);
+  }
+
+  /**
+   * Writes the report once the outputs and the manifest are complete (it reads them). A failed
+   * report fails the command but leaves the run's outputs as they are: {@code sift report} can
+   * build it again.
+   */
+  private static void writeReport(SparkSession spark, SiftConf conf, String root) {
+    long t0 = System.nanoTime();
+    spark.sparkContext().setJobDescription("sift curate: report");
+    try {
+      ReportJob.write(spark, root, null, ReportJob.Options.of(conf));
+    } catch (Exception e) { // Spark's AnalysisException is checked
+      LOG.error("report failed for {}", root, e);
+      throw new ReportJob.ReportFailedException(root, e);
+    }
+    LOG.info("wrote {}/{} in {} s", root, ReportJob.DIR, seconds(System.nanoTime() - t0));
   }
 
   /**

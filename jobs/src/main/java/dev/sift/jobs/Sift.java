@@ -246,19 +246,6 @@ public final class Sift implements Callable<Integer> {
     }
   }
 
-  /** A command of DESIGN.md whose issue has not landed yet: it says so and exits 2. */
-  @Command(mixinStandardHelpOptions = true)
-  static final class NotAvailable implements Callable<Integer> {
-    @Mixin RunOptions options;
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-      spec.commandLine().getErr().println("sift: not available yet: " + spec.name());
-      return EXIT_USER_ERROR;
-    }
-  }
-
   private static int runPipeline(
       CommandLine.Model.CommandSpec spec,
       RunOptions options,
@@ -310,12 +297,7 @@ public final class Sift implements Callable<Integer> {
     cli.addSubcommand("build-metadata", new BuildMetadata());
     cli.addSubcommand("score", new Score());
     cli.addSubcommand("recaption", new Recaption());
-    String[][] planned = {{"report", "(Re)build the report of an output directory."}};
-    for (String[] p : planned) {
-      CommandLine sub = new CommandLine(new NotAvailable());
-      sub.getCommandSpec().usageMessage().description(p[1] + " (not available yet)");
-      cli.addSubcommand(p[0], sub);
-    }
+    cli.addSubcommand("report", new ReportCommand());
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           Throwable user = userCause(e);

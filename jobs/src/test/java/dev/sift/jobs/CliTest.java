@@ -3,8 +3,6 @@ package dev.sift.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /** The command line without Spark: help, planned commands, start-up errors. */
 class CliTest {
@@ -21,14 +19,6 @@ class CliTest {
     SiftRun run = SiftRun.of("curate", "--help");
     assertThat(run.exitCode()).isZero();
     assertThat(run.out()).contains("--config", "--input", "--output", "--set");
-  }
-
-  @ParameterizedTest
-  @ValueSource(strings = {"report"})
-  void plannedCommandsSaySoAndExit2(String command) {
-    SiftRun run = SiftRun.of(command, "--output", "/tmp/never");
-    assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
-    assertThat(run.err()).contains("not available yet: " + command);
   }
 
   @Test

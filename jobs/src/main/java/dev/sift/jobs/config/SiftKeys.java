@@ -510,6 +510,51 @@ public final class SiftKeys {
                       + " exact and costs a full sort.")
               .number(0.0001, 0.0, 0.1));
 
+  // ---- report ----
+  public static final ConfigKey<Boolean> REPORT_ENABLED =
+      register(
+          key("sift.report.enabled")
+              .doc(
+                  "Write report/report.json and report/report.html after curate's manifest (the"
+                      + " CLIP-score filtering report). `sift report --output DIR` rebuilds them.")
+              .bool(true));
+  public static final ConfigKey<Integer> REPORT_EXAMPLES =
+      register(
+          key("sift.report.examples")
+              .doc(
+                  "Rows in each group of the report's gallery (highest, lowest, borderline scores,"
+                      + " re-captioned); also the length of its concept tables.")
+              .integer(12, 0, 200));
+  public static final ConfigKey<Integer> REPORT_HISTOGRAM_BINS =
+      register(
+          key("sift.report.histogram-bins")
+              .doc(
+                  "Bins of the report's score histograms. Quantiles and the kept-fraction curve"
+                      + " come from a histogram 250 times finer.")
+              .integer(40, 5, 400));
+  public static final ConfigKey<Double> REPORT_FIXED_THRESHOLD =
+      register(
+          key("sift.report.fixed-threshold")
+              .doc("The fixed cut the report compares (LAION used 0.28).")
+              .number(0.28, -1.0, 1.0));
+  public static final ConfigKey<Double> REPORT_TOP_FRACTION =
+      register(
+          key("sift.report.top-fraction")
+              .doc("The top-fraction cut the report compares (DataComp kept 0.3).")
+              .number(0.3, 0.001, 1.0));
+  public static final ConfigKey<Integer> REPORT_DIVERSITY_SAMPLE =
+      register(
+          key("sift.report.diversity-sample")
+              .doc(
+                  "Image embeddings in each Vendi-score sample (before and after filtering): the"
+                      + " rows with the smallest hash of their id.")
+              .integer(512, 2, 4096));
+  public static final ConfigKey<Integer> REPORT_THUMBNAIL_SIZE =
+      register(
+          key("sift.report.thumbnail-size")
+              .doc("Longest side, in pixels, of the gallery's JPEG thumbnails.")
+              .integer(96, 16, 512));
+
   private static final java.util.regex.Pattern HEAD_NAME =
       java.util.regex.Pattern.compile("[a-z][a-z0-9_]{0,63}");
 

@@ -83,6 +83,9 @@ public final class Columns {
           REJECT_REASON,
           REJECT_DETAIL);
 
+  /** The columns of {@code concept_counts/}: the entry, rows matching it, rows balancing kept. */
+  public static final List<String> CONCEPT_COUNTS_COLUMNS = List.of("concept", "matched", "kept");
+
   /** Prefix of Sift's working columns; they never reach an output. */
   static final String INTERNAL_PREFIX = "_sift_";
 
