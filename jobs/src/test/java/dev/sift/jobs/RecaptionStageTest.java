@@ -190,4 +190,48 @@ class RecaptionStageTest extends SparkTestBase {
     Row broken = part(out, "rejected").where(col("id").equalTo("fixture-broken_truncated")).first();
     assertThat((String) broken.getAs("reject_reason")).isEqualTo("decode_error");
   }
+
+  @Test
+  void theReportOfARecaptionedRunShowsTheSyntheticCaptions() throws Exception {
+    JsonNode report =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(rescued.resolve("report/report.json").toFile());
+    Dataset<Row> all =
+        part(rescued, "accepted")
+            .select("clip_score_synthetic")
+            .unionAll(part(rescued, "rejected").select("clip_score_synthetic"));
+    long synthetic = all.where(col("clip_score_synthetic").isNotNull()).count();
+    assertThat(synthetic).isPositive();
+    JsonNode scores = report.path("scores");
+    assertThat(scores.path("synthetic_status").asText()).isEqualTo("computed");
+    assertThat(scores.path("synthetic_rows").asLong()).isEqualTo(synthetic);
+    long binned = 0;
+    for (JsonNode c : scores.path("synthetic_histogram")) {
+      binned += c.asLong();
+    }
+    assertThat(binned).isEqualTo(synthetic);
+
+    long replaced =
+        part(rescued, "accepted").where(col("caption_source").equalTo("synthetic")).count();
+    long kept = part(rescued, "accepted").count();
+    JsonNode captions = report.path("captions");
+    long reported = 0;
+    for (JsonNode c : captions.path("caption_source")) {
+      if (c.path("name").asText().equals("synthetic")) {
+        reported = c.path("rows").asLong();
+      }
+    }
+    assertThat(reported).isEqualTo(replaced);
+    assertThat(captions.path("synthetic_share").asDouble())
+        .isCloseTo((double) replaced / kept, within(1e-4));
+
+    JsonNode gallery = report.path("gallery");
+    assertThat(gallery.path("recaptioned_status").asText()).isEqualTo("computed");
+    assertThat(gallery.path("recaptioned")).isNotEmpty();
+    for (JsonNode e : gallery.path("recaptioned")) {
+      assertThat(e.path("synthetic_caption").asText()).isNotBlank();
+    }
+    String html = java.nio.file.Files.readString(rescued.resolve("report/report.html"));
+    assertThat(html).contains("<b>after:</b>").doesNotContain("re-captioning did not run");
+  }
 }

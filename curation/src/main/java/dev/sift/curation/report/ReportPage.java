@@ -51,7 +51,8 @@ public final class ReportPage {
       .card .noimg { width: 96px; height: 60px; margin: 0 auto 6px; background: var(--bg-alt);
         color: var(--muted); font-size: 11px; display: flex; align-items: center;
         justify-content: center; }
-      .card .cap { font-size: 12px; overflow-wrap: anywhere; max-height: 7.5em; overflow: hidden; }
+      .card .cap { font-size: 12px; overflow-wrap: anywhere; overflow: hidden;
+        display: -webkit-box; -webkit-line-clamp: 5; -webkit-box-orient: vertical; }
       .card .score { font-weight: 600; font-variant-numeric: tabular-nums; }
       .card .id { font-size: 11px; color: var(--muted); overflow-wrap: anywhere; }
       .two { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
@@ -584,7 +585,11 @@ public final class ReportPage {
             .append(num(e.syntheticScore()))
             .append("</span></div>");
       } else {
-        b.append("<div class=\"cap\">").append(escape(e.caption())).append("</div>");
+        b.append("<div class=\"cap\" title=\"")
+            .append(escape(e.caption()))
+            .append("\">")
+            .append(escape(e.caption()))
+            .append("</div>");
       }
       b.append("<div class=\"id\">").append(escape(e.id())).append("</div></div>");
     }
