@@ -31,7 +31,7 @@ import java.util.TreeMap;
  * ({@code input_ids, encoder_hidden_states [, encoder_attention_mask] → logits}), with {@code
  * tokenizer.json} and {@code preprocessor_config.json}; start, stop and pad tokens from {@code
  * generation_config.json} or {@code config.json}. With {@code decoder_with_past_model.onnx} (or
- * {@code decoder_model_merged.onnx}) present, greedy decoding feeds the KV cache ({@code
+ * {@code decoder_model_merged.onnx}) present, greedy and beam decoding feed the KV cache ({@code
  * past_key_values.*} / {@code present.*}) and runs one new token per step; otherwise each step
  * re-runs the decoder on the whole prefix, which gives the same tokens.
  *
@@ -171,6 +171,28 @@ public final class Captioner implements AutoCloseable {
       if (p.withPast != null && !hasPastInputs(p.withPast)) {
         throw new IllegalArgumentException(
             directory + ": the cached decoder has no past_key_values.* inputs");
+      }
+      if (p.withPast != null) {
+        // The first step runs decoder_model.onnx; its present.* outputs seed the cache.
+        for (String in : p.withPast.getInputNames()) {
+          if (in.startsWith("past_key_values.")) {
+            String present = "present." + in.substring("past_key_values.".length());
+            if (!p.decoder.getOutputNames().contains(present)) {
+              throw new IllegalArgumentException(
+                  directory
+                      + ": the cached decoder takes "
+                      + in
+                      + " but "
+                      + DECODER
+                      + " does not give "
+                      + present
+                      + " (its outputs: "
+                      + p.decoder.getOutputNames()
+                      + "); re-export both decoders together, or remove the cached one to decode"
+                      + " without a cache");
+            }
+          }
+        }
       }
       p.pixelInput = onlyInput(p.encoder, ENCODER, "pixel_values");
       p.encoderOutput = output(p.encoder, ENCODER, "last_hidden_state");
@@ -336,9 +358,7 @@ public final class Captioner implements AutoCloseable {
     }
     Hidden hidden = encode(pixels, n);
     long[][] sequences =
-        generation.numBeams() == 1
-            ? (withPast != null ? greedyCached(hidden, n) : greedy(hidden, n))
-            : beam(hidden, n, generation.numBeams());
+        generation.numBeams() == 1 ? greedy(hidden, n) : beam(hidden, n, generation.numBeams());
     List<Caption> out = new ArrayList<>(n);
     for (long[] s : sequences) {
       out.add(new Caption(s, text(s)));
@@ -403,20 +423,23 @@ public final class Captioner implements AutoCloseable {
     return p;
   }
 
-  /** Greedy decoding without a cache: every step re-runs the decoder on the rows' prefixes. */
+  /** Greedy decoding: one decoder step per new token on the rows that have not stopped. */
   private long[][] greedy(Hidden hidden, int n) {
     long[][] seq = new long[n][];
     Arrays.fill(seq, prefix());
     int[] active = allRows(n);
+    Steps steps = new Steps(hidden);
+    int[] parents = null;
     for (int step = 0; step < generation.maxNewTokens() && active.length > 0; step++) {
       long[][] rows = new long[active.length][];
       for (int i = 0; i < active.length; i++) {
         rows[i] = seq[active[i]];
       }
-      float[][] logits = lastLogits(rows, hidden.rows(active), hidden);
+      float[][] logits = steps.next(rows, active, parents);
       int[] going = choose(logits, seq, active, step);
       int[] was = active;
       active = Arrays.stream(going).map(i -> was[i]).toArray();
+      parents = going;
     }
     return seq;
   }
@@ -448,81 +471,95 @@ public final class Captioner implements AutoCloseable {
   }
 
   /**
-   * Greedy decoding with the KV cache: the first step runs the plain decoder on the prefix and
-   * keeps its {@code present.*} outputs; every later step feeds the last token and the cache to the
-   * cached decoder. Rows that finish are dropped from the cache.
+   * The decoder steps of one batch. Without a cached decoder every step re-runs {@code
+   * decoder_model.onnx} on the rows' whole prefixes. With one, the first step runs {@code
+   * decoder_model.onnx} on the prefix and keeps its {@code present.*} outputs; every later step
+   * feeds each row's last token and its cache rows to the cached decoder. {@code parents[i]} is the
+   * row of the previous step that row {@code i} extends, so finished rows leave the cache and beams
+   * that fork share their parent's rows.
    */
-  private long[][] greedyCached(Hidden hidden, int n) {
-    long[][] seq = new long[n][];
-    Arrays.fill(seq, prefix());
-    int[] active = allRows(n);
-    Map<String, float[]> cache = null;
-    Map<String, long[]> cacheShapes = null;
-    try {
-      for (int step = 0; step < generation.maxNewTokens() && active.length > 0; step++) {
-        Map<String, OnnxTensor> inputs = new HashMap<>();
-        OrtSession session;
-        try {
-          long[] idsShape;
-          long[] ids;
-          if (cache == null) {
-            session = decoder;
-            int t = seq[active[0]].length;
-            idsShape = new long[] {active.length, t};
-            ids = new long[active.length * t];
-            for (int i = 0; i < active.length; i++) {
-              System.arraycopy(seq[active[i]], 0, ids, i * t, t);
-            }
-          } else {
-            session = withPast;
-            idsShape = new long[] {active.length, 1};
-            ids = new long[active.length];
-            for (int i = 0; i < active.length; i++) {
-              ids[i] = seq[active[i]][seq[active[i]].length - 1];
-            }
-            for (Map.Entry<String, float[]> e : cache.entrySet()) {
-              inputs.put(
-                  e.getKey(),
-                  OnnxTensor.createTensor(
-                      env, FloatBuffer.wrap(e.getValue()), cacheShapes.get(e.getKey())));
-            }
-          }
-          inputs.put(idsInput, OnnxTensor.createTensor(env, LongBuffer.wrap(ids), idsShape));
-          addEncoderInputs(inputs, session, hidden, active);
-          if (merged && session == withPast) {
-            inputs.put(
-                "use_cache_branch", OnnxTensor.createTensor(env, new boolean[] {cache != null}));
-          }
-          try (OrtSession.Result r = session.run(inputs)) {
-            float[][] logits = last(tensor(r, logitsOutput), active.length);
-            Map<String, float[]> nextCache = new TreeMap<>();
-            Map<String, long[]> nextShapes = new TreeMap<>();
-            for (Map.Entry<String, OnnxValue> e : r) {
-              if (e.getKey().startsWith("present.")) {
-                OnnxTensor p = (OnnxTensor) e.getValue();
-                long[] shape = p.getInfo().getShape();
-                float[] v = new float[(int) Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
-                p.getFloatBuffer().get(v);
-                String name = "past_key_values." + e.getKey().substring("present.".length());
-                nextCache.put(name, v);
-                nextShapes.put(name, shape);
-              }
-            }
-            int[] going = choose(logits, seq, active, step);
-            cache = select(nextCache, nextShapes, going, active.length);
-            cacheShapes = nextShapes;
-            int[] was = active;
-            active = Arrays.stream(going).map(i -> was[i]).toArray();
-          }
-        } finally {
-          inputs.values().forEach(OnnxTensor::close);
-        }
-      }
-    } catch (OrtException | RuntimeException e) {
-      throw new InferenceException(
-          "captioner decoder (KV cache) in " + directory + " failed: " + e.getMessage(), e);
+  private final class Steps {
+    private final Hidden hidden;
+    private Map<String, float[]> cache;
+    private Map<String, long[]> shapes;
+    private int cachedRows;
+
+    Steps(Hidden hidden) {
+      this.hidden = hidden;
     }
-    return seq;
+
+    float[][] next(long[][] rows, int[] images, int[] parents) {
+      if (withPast == null) {
+        return lastLogits(rows, hidden.rows(images), hidden);
+      }
+      boolean first = cache == null;
+      OrtSession session = first ? decoder : withPast;
+      int a = rows.length;
+      Map<String, OnnxTensor> inputs = new HashMap<>();
+      try {
+        long[] ids;
+        long[] idsShape;
+        if (first) {
+          int t = rows[0].length;
+          idsShape = new long[] {a, t};
+          ids = new long[a * t];
+          for (int i = 0; i < a; i++) {
+            System.arraycopy(rows[i], 0, ids, i * t, t);
+          }
+        } else {
+          idsShape = new long[] {a, 1};
+          ids = new long[a];
+          for (int i = 0; i < a; i++) {
+            ids[i] = rows[i][rows[i].length - 1];
+          }
+          Map<String, float[]> kept = select(cache, shapes, parents, cachedRows);
+          for (Map.Entry<String, float[]> e : kept.entrySet()) {
+            inputs.put(
+                e.getKey(),
+                OnnxTensor.createTensor(
+                    env, FloatBuffer.wrap(e.getValue()), shapes.get(e.getKey())));
+          }
+          if (merged) {
+            inputs.put("use_cache_branch", OnnxTensor.createTensor(env, new boolean[] {true}));
+          }
+        }
+        inputs.put(idsInput, OnnxTensor.createTensor(env, LongBuffer.wrap(ids), idsShape));
+        addEncoderInputs(inputs, session, hidden, images);
+        try (OrtSession.Result r = session.run(inputs)) {
+          float[][] logits = last(tensor(r, logitsOutput), a);
+          Map<String, float[]> nextCache = new TreeMap<>();
+          Map<String, long[]> nextShapes = new TreeMap<>();
+          for (Map.Entry<String, OnnxValue> e : r) {
+            if (e.getKey().startsWith("present.")) {
+              OnnxTensor p = (OnnxTensor) e.getValue();
+              long[] shape = p.getInfo().getShape();
+              float[] v = new float[(int) Arrays.stream(shape).reduce(1, (x, y) -> x * y)];
+              p.getFloatBuffer().get(v);
+              String name = "past_key_values." + e.getKey().substring("present.".length());
+              nextCache.put(name, v);
+              nextShapes.put(name, shape);
+            }
+          }
+          cache = nextCache;
+          shapes = nextShapes;
+          cachedRows = a;
+          return logits;
+        }
+      } catch (OrtException | RuntimeException e) {
+        throw new InferenceException(
+            "captioner decoder "
+                + directory.resolve(first ? DECODER : merged ? DECODER_MERGED : DECODER_WITH_PAST)
+                + " failed on "
+                + a
+                + " rows of "
+                + rows[0].length
+                + " tokens: "
+                + e.getMessage(),
+            e);
+      } finally {
+        inputs.values().forEach(OnnxTensor::close);
+      }
+    }
   }
 
   /** Keeps batch rows {@code keep} of every cache tensor (batch is the first dimension). */
@@ -556,9 +593,11 @@ public final class Captioner implements AutoCloseable {
     List<Beam> alive = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       done.add(new ArrayList<>());
-      alive.add(new Beam(i, prefix(), 0.0));
+      alive.add(new Beam(i, prefix(), 0.0, -1));
     }
     int prefixLength = prefix().length;
+    Steps steps = new Steps(hidden);
+    int[] parents = null;
     for (int step = 0; step < generation.maxNewTokens() && !alive.isEmpty(); step++) {
       long[][] rows = new long[alive.size()][];
       int[] images = new int[alive.size()];
@@ -566,7 +605,7 @@ public final class Captioner implements AutoCloseable {
         rows[i] = alive.get(i).tokens();
         images[i] = alive.get(i).image();
       }
-      float[][] logits = lastLogits(rows, hidden.rows(images), hidden);
+      float[][] logits = steps.next(rows, images, parents);
       Map<Integer, List<Beam>> candidates = new TreeMap<>();
       for (int i = 0; i < rows.length; i++) {
         Beam b = alive.get(i);
@@ -575,7 +614,7 @@ public final class Captioner implements AutoCloseable {
         for (int t : topK(logp, 2 * k)) {
           candidates
               .computeIfAbsent(b.image(), x -> new ArrayList<>())
-              .add(new Beam(b.image(), append(b.tokens(), t), b.score() + logp[t]));
+              .add(new Beam(b.image(), append(b.tokens(), t), b.score() + logp[t], i));
         }
       }
       List<Beam> next = new ArrayList<>();
@@ -601,6 +640,7 @@ public final class Captioner implements AutoCloseable {
         }
       }
       alive = next;
+      parents = next.stream().mapToInt(Beam::parent).toArray();
     }
     for (Beam b : alive) {
       done.get(b.image()).add(new Done(b.tokens(), normalised(b, prefixLength)));
@@ -634,11 +674,14 @@ public final class Captioner implements AutoCloseable {
       float[] logits = lastLogits(new long[][] {Arrays.copyOf(tokens, t)}, h.values(), h)[0];
       sum += LogitsRules.logSoftmax(logits)[(int) tokens[t]];
     }
-    return normalised(new Beam(0, tokens, sum), prefixLength);
+    return normalised(new Beam(0, tokens, sum, -1), prefixLength);
   }
 
-  /** A beam-search hypothesis: its image, its tokens, its summed log-probability. */
-  private record Beam(int image, long[] tokens, double score) {}
+  /**
+   * A beam-search hypothesis: its image, its tokens, its summed log-probability, and the row of the
+   * previous decoder step it extends (its cache rows).
+   */
+  private record Beam(int image, long[] tokens, double score, int parent) {}
 
   /** A finished caption and its length-normalised score. */
   private record Done(long[] tokens, double score) {}

@@ -12,6 +12,7 @@ import java.util.List;
 final class TinyOnnx {
   static final int FLOAT = 1;
   static final int INT64 = 7;
+  static final int BOOL = 9;
   static final int FLOAT16 = 10;
 
   private TinyOnnx() {}
@@ -24,18 +25,33 @@ final class TinyOnnx {
   /** As {@link #model(List, List, List)}, with constant tensors from {@link #floats}. */
   static byte[] model(
       List<byte[]> nodes, List<byte[]> initializers, List<byte[]> inputs, List<byte[]> outputs) {
-    Message graph = new Message();
-    nodes.forEach(n -> graph.bytes(1, n));
-    initializers.forEach(t -> graph.bytes(5, t));
-    graph.string(2, "test");
-    inputs.forEach(i -> graph.bytes(11, i));
-    outputs.forEach(o -> graph.bytes(12, o));
     return new Message()
         .varint(1, 8)
         .string(2, "sift-test")
-        .bytes(7, graph.toBytes())
+        .bytes(7, graph("test", nodes, initializers, inputs, outputs))
         .bytes(8, new Message().string(1, "").varint(2, 17).toBytes())
         .toBytes();
+  }
+
+  /** A GraphProto: the main graph of {@link #model}, or a branch for {@link #graphAttr}. */
+  static byte[] graph(
+      String name,
+      List<byte[]> nodes,
+      List<byte[]> initializers,
+      List<byte[]> inputs,
+      List<byte[]> outputs) {
+    Message graph = new Message();
+    nodes.forEach(n -> graph.bytes(1, n));
+    initializers.forEach(t -> graph.bytes(5, t));
+    graph.string(2, name);
+    inputs.forEach(i -> graph.bytes(11, i));
+    outputs.forEach(o -> graph.bytes(12, o));
+    return graph.toBytes();
+  }
+
+  /** A graph-valued attribute, such as the branches of an {@code If} node. */
+  static byte[] graphAttr(String name, byte[] graph) {
+    return new Message().string(1, name).bytes(6, graph).varint(20, 5).toBytes();
   }
 
   /** A graph input or output: a tensor of {@code elemType}; a dimension below 1 is symbolic. */
@@ -57,34 +73,44 @@ final class TinyOnnx {
 
   /** A constant float32 tensor of shape {@code dims}, every value {@code value}. */
   static byte[] floats(String name, float value, long... dims) {
-    Message tensor = new Message();
     long count = 1;
     for (long d : dims) {
-      tensor.varint(1, d);
       count *= d;
     }
-    tensor.varint(2, FLOAT).string(8, name);
-    java.nio.ByteBuffer raw =
-        java.nio.ByteBuffer.allocate((int) count * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-    for (long i = 0; i < count; i++) {
-      raw.putFloat(value);
-    }
-    return tensor.bytes(9, raw.array()).toBytes();
+    float[] values = new float[(int) count];
+    java.util.Arrays.fill(values, value);
+    return floats(name, values, dims);
   }
 
   /** A constant float32 tensor of shape {@code dims} holding {@code values} in row-major order. */
   static byte[] floats(String name, float[] values, long... dims) {
+    java.nio.ByteBuffer raw = littleEndian(values.length * 4);
+    for (float v : values) {
+      raw.putFloat(v);
+    }
+    return constant(name, FLOAT, raw.array(), dims);
+  }
+
+  /** A constant int64 tensor of shape {@code dims} (none: a scalar) holding {@code values}. */
+  static byte[] longs(String name, long[] values, long... dims) {
+    java.nio.ByteBuffer raw = littleEndian(values.length * 8);
+    for (long v : values) {
+      raw.putLong(v);
+    }
+    return constant(name, INT64, raw.array(), dims);
+  }
+
+  private static java.nio.ByteBuffer littleEndian(int bytes) {
+    return java.nio.ByteBuffer.allocate(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /** A TensorProto with {@code raw} as its raw_data. */
+  private static byte[] constant(String name, int elemType, byte[] raw, long... dims) {
     Message tensor = new Message();
     for (long d : dims) {
       tensor.varint(1, d);
     }
-    tensor.varint(2, FLOAT).string(8, name);
-    java.nio.ByteBuffer raw =
-        java.nio.ByteBuffer.allocate(values.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-    for (float v : values) {
-      raw.putFloat(v);
-    }
-    return tensor.bytes(9, raw.array()).toBytes();
+    return tensor.varint(2, elemType).string(8, name).bytes(9, raw).toBytes();
   }
 
   /** A node; {@code attributes} from {@link #intAttr} and {@link #intsAttr}. */
