@@ -72,8 +72,6 @@ public final class Captioner implements AutoCloseable {
   private final String pixelInput;
   private final String encoderOutput;
   private final String idsInput;
-  private final String hiddenInput;
-  private final String encoderMaskInput;
   private final String logitsOutput;
   private final long start;
   private final long eos;
@@ -93,8 +91,6 @@ public final class Captioner implements AutoCloseable {
     this.pixelInput = p.pixelInput;
     this.encoderOutput = p.encoderOutput;
     this.idsInput = p.idsInput;
-    this.hiddenInput = p.hiddenInput;
-    this.encoderMaskInput = p.encoderMaskInput;
     this.logitsOutput = p.logitsOutput;
     this.start = p.start;
     this.eos = p.eos;
@@ -113,8 +109,6 @@ public final class Captioner implements AutoCloseable {
     String pixelInput;
     String encoderOutput;
     String idsInput;
-    String hiddenInput;
-    String encoderMaskInput;
     String logitsOutput;
     long start;
     long eos;
@@ -198,9 +192,7 @@ public final class Captioner implements AutoCloseable {
       p.encoderOutput = output(p.encoder, ENCODER, "last_hidden_state");
       Map<String, NodeInfo> dec = p.decoder.getInputInfo();
       p.idsInput = require(dec, DECODER, "input_ids");
-      p.hiddenInput = require(dec, DECODER, "encoder_hidden_states");
-      p.encoderMaskInput =
-          dec.containsKey("encoder_attention_mask") ? "encoder_attention_mask" : null;
+      require(dec, DECODER, "encoder_hidden_states");
       p.logitsOutput = output(p.decoder, DECODER, "logits");
       long[] ids = tokenIds(directory);
       p.start = ids[0];
@@ -489,10 +481,8 @@ public final class Captioner implements AutoCloseable {
     }
 
     float[][] next(long[][] rows, int[] images, int[] parents) {
-      if (withPast == null) {
-        return lastLogits(rows, hidden.rows(images), hidden);
-      }
-      boolean first = cache == null;
+      // Without a cached decoder every step is a first step.
+      boolean first = cache == null || withPast == null;
       OrtSession session = first ? decoder : withPast;
       int a = rows.length;
       Map<String, OnnxTensor> inputs = new HashMap<>();
@@ -530,7 +520,7 @@ public final class Captioner implements AutoCloseable {
           Map<String, float[]> nextCache = new TreeMap<>();
           Map<String, long[]> nextShapes = new TreeMap<>();
           for (Map.Entry<String, OnnxValue> e : r) {
-            if (e.getKey().startsWith("present.")) {
+            if (withPast != null && e.getKey().startsWith("present.")) {
               OnnxTensor p = (OnnxTensor) e.getValue();
               long[] shape = p.getInfo().getShape();
               float[] v = new float[(int) Arrays.stream(shape).reduce(1, (x, y) -> x * y)];
@@ -671,7 +661,8 @@ public final class Captioner implements AutoCloseable {
     int prefixLength = prefix().length;
     double sum = 0;
     for (int t = prefixLength; t < tokens.length; t++) {
-      float[] logits = lastLogits(new long[][] {Arrays.copyOf(tokens, t)}, h.values(), h)[0];
+      float[] logits =
+          new Steps(h).next(new long[][] {Arrays.copyOf(tokens, t)}, new int[] {0}, null)[0];
       sum += LogitsRules.logSoftmax(logits)[(int) tokens[t]];
     }
     return normalised(new Beam(0, tokens, sum, -1), prefixLength);
@@ -713,50 +704,6 @@ public final class Captioner implements AutoCloseable {
       best[j] = i;
     }
     return Arrays.stream(best).filter(i -> i >= 0).toArray();
-  }
-
-  /** The decoder's logits at the last position of each row (all rows of equal length). */
-  private float[][] lastLogits(long[][] rows, float[] hiddenRows, Hidden hidden) {
-    int a = rows.length;
-    int t = rows[0].length;
-    long[] ids = new long[a * t];
-    for (int i = 0; i < a; i++) {
-      System.arraycopy(rows[i], 0, ids, i * t, t);
-    }
-    Map<String, OnnxTensor> inputs = new HashMap<>();
-    try {
-      inputs.put(idsInput, OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {a, t}));
-      inputs.put(
-          hiddenInput,
-          OnnxTensor.createTensor(
-              env,
-              FloatBuffer.wrap(hiddenRows),
-              new long[] {a, hidden.positions(), hidden.width()}));
-      if (encoderMaskInput != null) {
-        long[] mask = new long[a * hidden.positions()];
-        Arrays.fill(mask, 1L);
-        inputs.put(
-            encoderMaskInput,
-            OnnxTensor.createTensor(
-                env, LongBuffer.wrap(mask), new long[] {a, hidden.positions()}));
-      }
-      try (OrtSession.Result r = decoder.run(inputs)) {
-        return last(tensor(r, logitsOutput), a);
-      }
-    } catch (OrtException | RuntimeException e) {
-      throw new InferenceException(
-          "captioner decoder "
-              + directory.resolve(DECODER)
-              + " failed on "
-              + a
-              + " sequences of "
-              + t
-              + " tokens: "
-              + e.getMessage(),
-          e);
-    } finally {
-      inputs.values().forEach(OnnxTensor::close);
-    }
   }
 
   private void addEncoderInputs(
