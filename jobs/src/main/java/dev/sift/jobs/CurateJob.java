@@ -156,6 +156,9 @@ public final class CurateJob {
     manifest.put("stages", stageStatus(stages, input.hasImage()));
     if (concepts != null) {
       Map<String, Object> c = concepts.describe();
+      if (plan.languageDetection() != null) {
+        c.put("language_detection", plan.languageDetection());
+      }
       manifest.put("concepts", c);
     }
     if (stages.contains(Stage.BALANCE)) {

@@ -73,6 +73,9 @@ class MultilingualMatchTest extends SparkTestBase {
             "--set",
             "sift.input.columns.language=lang",
             "--set",
+            // Rows without a language stay `other` here; MultilingualDetectionTest detects them.
+            "sift.match.language-detection=off",
+            "--set",
             "sift.match.enabled=true",
             "--set",
             "sift.match.metadata=" + lists,

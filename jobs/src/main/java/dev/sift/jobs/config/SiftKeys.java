@@ -194,6 +194,40 @@ public final class SiftKeys {
                       + " spaces every entry on both sides; metaclip2 leaves no space beside a"
                       + " CJK, Thai-like or punctuation character and strips the caption first.")
               .choice("metaclip2", "metaclip1", "metaclip2"));
+  public static final ConfigKey<String> MATCH_LANGUAGE_DETECTION =
+      register(
+          key("sift.match.language-detection")
+              .doc(
+                  "Per-language lists only: where each caption's language comes from. `auto`"
+                      + " takes sift.input.columns.language where the input has it and the value"
+                      + " is not blank, and detects it from the caption otherwise; `always`"
+                      + " detects every caption; `off` never detects (a missing column is a"
+                      + " start-up error, a blank value is `other`).")
+              .choice("auto", "auto", "always", "off"));
+  public static final ConfigKey<String> MATCH_DETECT_LANGUAGES =
+      register(
+          key("sift.match.detect.languages")
+              .doc(
+                  "Languages the detector may answer, ISO 639-1 or 639-3 codes joined by commas"
+                      + " (en,de,ja). Empty: all 75 it knows. A detected language without a list"
+                      + " becomes `other`. Fewer languages load faster and use less memory.")
+              .string(""));
+  public static final ConfigKey<Double> MATCH_DETECT_MIN_DISTANCE =
+      register(
+          key("sift.match.detect.min-distance")
+              .doc(
+                  "How much likelier the best language must be than the second before the"
+                      + " detector answers (Lingua's relative distance): 0 always answers; higher"
+                      + " values turn close calls into `other`.")
+              .number(0.0, 0.0, 0.99));
+  public static final ConfigKey<String> MATCH_DETECT_ACCURACY =
+      register(
+          key("sift.match.detect.accuracy")
+              .doc(
+                  "`high`: all of Lingua's n-gram models, up to ~1.5 GB of heap per executor for"
+                      + " all languages, loaded as languages are met; `low`: trigrams only, ~100 MB"
+                      + " and ~3x faster, but much worse on captions of a few words.")
+              .choice("high", "high", "low"));
 
   // ---- metadata (build-metadata) ----
   public static final ConfigKey<String> METADATA_UNIGRAMS =

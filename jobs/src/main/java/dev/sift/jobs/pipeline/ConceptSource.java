@@ -53,6 +53,10 @@ public record ConceptSource(
     if (cut > 0 && known.contains(c.substring(0, cut))) {
       return c.substring(0, cut);
     }
+    // ISO's Norwegian Bokmål (what detectors answer) is Wikipedia's "no" (MetaCLIP 2's list name).
+    if (c.equals("nb") && known.contains("no")) {
+      return "no";
+    }
     return OTHER;
   }
 

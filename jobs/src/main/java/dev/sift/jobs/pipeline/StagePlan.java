@@ -12,12 +12,14 @@ import dev.sift.curation.image.ImageProbe;
 import dev.sift.curation.models.Generation;
 import dev.sift.curation.text.CaptionFilter;
 import dev.sift.curation.text.CaptionNormalizer;
+import dev.sift.curation.text.LanguageDetector;
 import dev.sift.jobs.config.SiftConf;
 import dev.sift.jobs.config.SiftKeys;
 import dev.sift.udfs.CaptionUdfs;
 import dev.sift.udfs.ClipScorePartitionFn;
 import dev.sift.udfs.ConceptUdfs;
 import dev.sift.udfs.ImageProbeUdf;
+import dev.sift.udfs.LanguageUdfs;
 import dev.sift.udfs.RecaptionPartitionFn;
 import dev.sift.udfs.ScoreMetrics;
 import dev.sift.udfs.StableIdUdf;
@@ -76,6 +78,7 @@ public final class StagePlan {
   private final ConceptSource concepts;
   private final Map<Stage, StageCounter> counters = new LinkedHashMap<>();
   private int headConcepts = -1;
+  private Map<String, Object> languageDetection;
   private Map<String, Object> perLanguageT;
   private Map<String, Object> filterInfo;
   private ScoreMetrics scoreMetrics;
@@ -329,17 +332,7 @@ public final class StagePlan {
     ConceptList list = concepts.list();
     Column matched;
     if (concepts.multilingual()) {
-      if (!List.of(rows.columns()).contains(Columns.LANGUAGE)) {
-        throw new dev.sift.jobs.SiftUserException(
-            "sift.match.metadata = "
-                + concepts.path()
-                + " holds per-language lists "
-                + concepts.languages().keySet()
-                + ": map each caption's language with sift.input.columns.language (the column "
-                + "'"
-                + conf.get(SiftKeys.COLUMN_LANGUAGE)
-                + "' is not in the input; language detection is not available yet)");
-      }
+      rows = withLanguageCodes(rows);
       java.util.Set<String> known = java.util.Set.copyOf(concepts.languages().keySet());
       org.apache.spark.sql.api.java.UDF1<String, String> lang =
           code -> ConceptSource.language(code, known);
@@ -375,6 +368,85 @@ public final class StagePlan {
         Stage.MATCH,
         when(none, lit(Reject.NO_CONCEPT.code())),
         lit(null).cast(DataTypes.StringType));
+  }
+
+  /**
+   * The {@code language} column as the input gives it or as detected from the caption, by {@code
+   * sift.match.language-detection}; the caller maps the codes to the lists' names. Detection runs
+   * only on rows still alive and, in {@code auto}, only where the input has no code.
+   */
+  private Dataset<Row> withLanguageCodes(Dataset<Row> rows) {
+    String mode = conf.get(SiftKeys.MATCH_LANGUAGE_DETECTION);
+    boolean hasColumn = List.of(rows.columns()).contains(Columns.LANGUAGE);
+    if (mode.equals("off")) {
+      if (!hasColumn) {
+        throw new dev.sift.jobs.SiftUserException(
+            "sift.match.metadata = "
+                + concepts.path()
+                + " holds per-language lists "
+                + concepts.languages().keySet()
+                + ": map each caption's language with sift.input.columns.language (the column '"
+                + conf.get(SiftKeys.COLUMN_LANGUAGE)
+                + "' is not in the input) or set sift.match.language-detection = auto");
+      }
+      languageDetection = Map.of("mode", mode, "input_column", conf.get(SiftKeys.COLUMN_LANGUAGE));
+      return rows;
+    }
+    LanguageDetector.Settings settings = detectorSettings(conf);
+    Column detected =
+        when(alive(), LanguageUdfs.detect(settings).apply(col(Columns.CAPTION)))
+            .otherwise(lit(null).cast(DataTypes.StringType));
+    Column code = detected;
+    if (hasColumn && mode.equals("auto")) {
+      Column given = col(Columns.LANGUAGE);
+      code = when(given.isNull().or(functions.trim(given).equalTo("")), detected).otherwise(given);
+    }
+    Map<String, Object> info = new LinkedHashMap<>();
+    info.put("mode", mode);
+    info.put("input_column", hasColumn ? conf.get(SiftKeys.COLUMN_LANGUAGE) : null);
+    info.put(
+        "languages",
+        settings.languages().isEmpty() ? "all" : String.join(",", settings.languages()));
+    info.put("min_distance", settings.minDistance());
+    info.put("accuracy", settings.lowAccuracy() ? "low" : "high");
+    languageDetection = info;
+    LOG.info(
+        "language: {} (detector: {} languages, min distance {}, {} accuracy)",
+        hasColumn && mode.equals("auto")
+            ? "from column '" + conf.get(SiftKeys.COLUMN_LANGUAGE) + "', detected where blank"
+            : "detected from every caption",
+        settings.languages().isEmpty() ? "all" : settings.languages(),
+        settings.minDistance(),
+        settings.lowAccuracy() ? "low" : "high");
+    return rows.withColumn(Columns.LANGUAGE, code);
+  }
+
+  /**
+   * The detector's settings from {@code sift.match.detect.*}, checked on the driver.
+   *
+   * @throws dev.sift.jobs.SiftUserException naming the key when a language code is unknown
+   */
+  static LanguageDetector.Settings detectorSettings(SiftConf conf) {
+    List<String> codes = new ArrayList<>();
+    for (String part : conf.get(SiftKeys.MATCH_DETECT_LANGUAGES).split(",", -1)) {
+      if (!part.isBlank()) {
+        codes.add(part.trim().toLowerCase(java.util.Locale.ROOT));
+      }
+    }
+    try {
+      return new LanguageDetector.Settings(
+          codes,
+          conf.get(SiftKeys.MATCH_DETECT_MIN_DISTANCE),
+          conf.get(SiftKeys.MATCH_DETECT_ACCURACY).equals("low"));
+    } catch (IllegalArgumentException e) {
+      throw new dev.sift.jobs.SiftUserException(
+          SiftKeys.MATCH_DETECT_LANGUAGES.name() + " = " + codes + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** How rows got their language, for the manifest; null without per-language lists. */
+  public Map<String, Object> languageDetection() {
+    return languageDetection;
   }
 
   /**
