@@ -17,6 +17,7 @@ import dev.sift.jobs.pipeline.ProgressReporter;
 import dev.sift.jobs.pipeline.Stage;
 import dev.sift.jobs.pipeline.StagePlan;
 import dev.sift.jobs.report.ReportJob;
+import dev.sift.udfs.ModelFiles;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -68,9 +69,10 @@ public final class CurateJob {
     long tPrepared = System.nanoTime();
 
     List<Map<String, Object>> models =
-        new java.util.ArrayList<>(stages.contains(Stage.SCORE) ? checkClipModel(conf) : List.of());
+        new java.util.ArrayList<>(
+            stages.contains(Stage.SCORE) ? checkClipModel(spark, conf) : List.of());
     if (stages.contains(Stage.RECAPTION)) {
-      models.addAll(checkCaptioner(conf));
+      models.addAll(checkCaptioner(spark, conf));
     }
     ConceptSource concepts = stages.contains(Stage.MATCH) ? ConceptSource.load(spark, conf) : null;
     StagePlan plan = new StagePlan(spark, conf, stages, concepts);
@@ -217,11 +219,11 @@ public final class CurateJob {
   }
 
   /**
-   * {@code sift.device = cuda} must fail at start-up, not when the first model loads on an executor
-   * hours later. {@code auto} is resolved by the stages that load models.
+   * {@code sift.device = cuda} or {@code tensorrt} must fail at start-up, not when the first model
+   * loads on an executor hours later. {@code auto} is resolved by the stages that load models.
    */
   private static void checkDevice(String device) {
-    if (device.equals("cuda")) {
+    if (!device.equals("auto") && !device.equals("cpu")) {
       try {
         Devices.resolve(device, Devices.available());
       } catch (IllegalArgumentException | IllegalStateException e) {
@@ -234,13 +236,13 @@ public final class CurateJob {
    * Opens the CLIP model once on the driver, so a wrong directory fails at start-up rather than in
    * every task, and describes its files (with SHA-256) for the manifest.
    */
-  private static List<Map<String, Object>> checkClipModel(SiftConf conf) {
+  private static List<Map<String, Object>> checkClipModel(SparkSession spark, SiftConf conf) {
     String dir = conf.get(SiftKeys.SCORE_MODEL);
     if (dir == null || dir.isBlank()) {
       throw new SiftUserException(
           "sift.score.enabled = true needs sift.score.model: a CLIP model directory (ONNX)");
     }
-    java.nio.file.Path path = java.nio.file.Path.of(dir);
+    java.nio.file.Path path = localModel(spark, SiftKeys.SCORE_MODEL.name(), dir);
     if (!java.nio.file.Files.isDirectory(path)) {
       throw new SiftUserException("sift.score.model = " + dir + " is not a directory");
     }
@@ -259,7 +261,7 @@ public final class CurateJob {
       }
       LOG.info("CLIP model {}: {}", dir, model);
       for (Map.Entry<String, Object> head : conf.get(SiftKeys.SCORE_HEADS).entrySet()) {
-        files.add(checkHead(head.getKey(), (String) head.getValue(), model.embeddingDim()));
+        files.add(checkHead(spark, head.getKey(), (String) head.getValue(), model.embeddingDim()));
       }
       for (String bounded : conf.get(SiftKeys.FILTER_HEADS).keySet()) {
         if (!conf.get(SiftKeys.SCORE_HEADS).containsKey(bounded)) {
@@ -303,14 +305,27 @@ public final class CurateJob {
     return m;
   }
 
+  /**
+   * The local copy of a model path: a path on a cluster file system ({@code s3a://}, {@code
+   * hdfs://}) is shipped to the executors by Spark first ({@link ModelFiles}).
+   */
+  private static java.nio.file.Path localModel(SparkSession spark, String key, String path) {
+    try {
+      ModelFiles.ship(spark.sparkContext(), key, path);
+    } catch (IllegalArgumentException e) {
+      throw new SiftUserException(e.getMessage(), e);
+    }
+    return ModelFiles.local(path);
+  }
+
   /** Opens the captioner on the driver, so a wrong directory fails at start-up. */
-  private static List<Map<String, Object>> checkCaptioner(SiftConf conf) {
+  private static List<Map<String, Object>> checkCaptioner(SparkSession spark, SiftConf conf) {
     String dir = conf.get(SiftKeys.RECAPTION_MODEL);
     if (dir == null || dir.isBlank()) {
       throw new SiftUserException(
           "sift.recaption.enabled = true needs sift.recaption.model: a captioner directory (ONNX)");
     }
-    java.nio.file.Path path = java.nio.file.Path.of(dir);
+    java.nio.file.Path path = localModel(spark, SiftKeys.RECAPTION_MODEL.name(), dir);
     if (!java.nio.file.Files.isDirectory(path)) {
       throw new SiftUserException("sift.recaption.model = " + dir + " is not a directory");
     }
@@ -334,9 +349,9 @@ public final class CurateJob {
   }
 
   /** Opens a head on the driver: a missing file or a width other than CLIP's fails at start-up. */
-  private static Map<String, Object> checkHead(String name, String file, int clipDim)
-      throws java.io.IOException {
-    java.nio.file.Path path = java.nio.file.Path.of(file);
+  private static Map<String, Object> checkHead(
+      SparkSession spark, String name, String file, int clipDim) throws java.io.IOException {
+    java.nio.file.Path path = localModel(spark, SiftKeys.SCORE_HEADS.name() + "." + name, file);
     try (EmbeddingHead head = EmbeddingHead.open(name, path, ClipModel.Options.cpu(1))) {
       if (head.inputDim() > 0 && clipDim > 0 && head.inputDim() != clipDim) {
         throw new SiftUserException(

@@ -282,6 +282,9 @@ class InputContractTest extends SparkTestBase {
     SiftRun run = curate(in, "sift.device=cuda");
     assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
     assertThat(run.err()).contains("sift.device = cuda", "no CUDA provider");
+    SiftRun trt = curate(in, "sift.device=tensorrt-fp16");
+    assertThat(trt.exitCode()).as(trt.toString()).isEqualTo(2);
+    assertThat(trt.err()).contains("sift.device = tensorrt-fp16", "no TensorRT provider");
   }
 
   private static List<Path> partFiles(Path dir) throws IOException {

@@ -6,7 +6,6 @@ import dev.sift.curation.batch.ShrinkingBatch;
 import dev.sift.curation.image.ClipPreprocessor;
 import dev.sift.curation.image.ImageDecoder;
 import dev.sift.curation.models.ClipModel;
-import dev.sift.curation.models.Devices;
 import dev.sift.curation.models.EmbeddingHead;
 import dev.sift.curation.models.Float16;
 import java.util.ArrayList;
@@ -121,7 +120,7 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
     ClipModel model = ModelCache.clip(modelDir, options);
     List<EmbeddingHead> heads = new ArrayList<>();
     settings.heads().forEach((name, file) -> heads.add(ModelCache.head(name, file, options)));
-    boolean gpu = options.device() == Devices.Device.CUDA;
+    boolean gpu = options.device().gpu();
     metrics.device(TaskDevice.describe(options));
     ShrinkingBatch limit =
         LIMITS.computeIfAbsent(

@@ -6,7 +6,6 @@ import dev.sift.curation.models.EmbeddingHead;
 import dev.sift.curation.models.Generation;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -43,7 +42,7 @@ public final class ModelCache {
         key,
         k -> {
           try {
-            return ClipModel.open(Path.of(directory), options);
+            return ClipModel.open(ModelFiles.local(directory), options);
           } catch (IOException e) {
             throw new UncheckedIOException("cannot open CLIP model " + directory, e);
           }
@@ -56,7 +55,7 @@ public final class ModelCache {
         name + "|" + file + "|" + options,
         k -> {
           try {
-            return EmbeddingHead.open(name, Path.of(file), options);
+            return EmbeddingHead.open(name, ModelFiles.local(file), options);
           } catch (IOException e) {
             throw new UncheckedIOException("cannot open head " + name + " " + file, e);
           }
@@ -70,7 +69,7 @@ public final class ModelCache {
         directory + "|" + options + "|" + generation,
         k -> {
           try {
-            return Captioner.open(Path.of(directory), options, generation);
+            return Captioner.open(ModelFiles.local(directory), options, generation);
           } catch (IOException e) {
             throw new UncheckedIOException("cannot open captioner " + directory, e);
           }

@@ -7,7 +7,6 @@ import dev.sift.curation.image.ImageDecoder;
 import dev.sift.curation.image.RgbImage;
 import dev.sift.curation.models.Captioner;
 import dev.sift.curation.models.ClipModel;
-import dev.sift.curation.models.Devices;
 import dev.sift.curation.models.Generation;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -98,7 +97,7 @@ public final class RecaptionPartitionFn implements MapPartitionsFunction<Row, Ro
     Captioner captioner =
         ModelCache.captioner(settings.captionerDir(), options, settings.generation());
     ClipModel clip = ModelCache.clip(settings.clipDir(), options);
-    boolean gpu = options.device() == Devices.Device.CUDA;
+    boolean gpu = options.device().gpu();
     metrics.device(TaskDevice.describe(options));
     ClipPreprocessor forCaptioner = captioner.preprocessor();
     ClipPreprocessor forClip = clip.preprocessor();

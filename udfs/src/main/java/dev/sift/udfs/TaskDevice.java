@@ -21,7 +21,8 @@ public final class TaskDevice {
   private TaskDevice() {}
 
   /**
-   * @param device {@code auto}, {@code cpu} or {@code cuda}
+   * @param device {@code auto}, {@code cpu}, {@code cuda}, {@code tensorrt} or {@code
+   *     tensorrt-fp16}
    * @param threads ONNX Runtime intra-op threads on the CPU (0: its default)
    */
   public static ClipModel.Options options(String device, int threads) {
@@ -29,10 +30,10 @@ public final class TaskDevice {
     if (r.warning() != null && WARNED.add(r.warning())) {
       LOG.warn(r.warning());
     }
-    if (r.device() == Devices.Device.CUDA) {
+    if (r.device().gpu()) {
       int id = GpuAssignment.currentTask();
       // Without Spark GPU scheduling (local mode) the one visible GPU is device 0.
-      return ClipModel.Options.cuda(id == GpuAssignment.NONE ? 0 : id);
+      return ClipModel.Options.gpu(r.device(), id == GpuAssignment.NONE ? 0 : id);
     }
     return ClipModel.Options.cpu(threads);
   }
@@ -54,6 +55,6 @@ public final class TaskDevice {
     return executorName()
         + ": "
         + options.device()
-        + (options.device() == Devices.Device.CUDA ? ":" + options.deviceId() : "");
+        + (options.device().gpu() ? ":" + options.deviceId() : "");
   }
 }

@@ -9,6 +9,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import ai.onnxruntime.platform.Fp16Conversions;
+import ai.onnxruntime.providers.OrtTensorRTProviderOptions;
 import dev.sift.curation.image.ClipPreprocessor;
 import dev.sift.curation.models.Devices.Device;
 import dev.sift.curation.text.ClipTokenizer;
@@ -93,8 +94,8 @@ public final class ClipModel implements AutoCloseable {
   /**
    * Where and how the sessions run.
    *
-   * @param device {@link Device#CPU} or {@link Device#CUDA}; CUDA needs the {@code gpu} build
-   *     ({@code onnxruntime_gpu}) and fails at {@link #open} without it
+   * @param device {@link Device#CPU}, {@link Device#CUDA} or a TensorRT device; the GPU devices
+   *     need the {@code gpu} build ({@code onnxruntime_gpu}) and fail at {@link #open} without it
    * @param deviceId the CUDA device ordinal (from Spark's resource scheduling, never assumed to be
    *     0); ignored on the CPU
    * @param intraOpThreads threads ONNX Runtime uses inside one operator on the CPU; 0 leaves ONNX
@@ -126,6 +127,14 @@ public final class ClipModel implements AutoCloseable {
     /** CUDA device {@code deviceId}. */
     public static Options cuda(int deviceId) {
       return new Options(Device.CUDA, deviceId, 0);
+    }
+
+    /** {@code gpu} ({@link Device#CUDA} or a TensorRT device) on device {@code deviceId}. */
+    public static Options gpu(Device gpu, int deviceId) {
+      if (!gpu.gpu()) {
+        throw new IllegalArgumentException("not a GPU device: " + gpu);
+      }
+      return new Options(gpu, deviceId, 0);
     }
   }
 
@@ -319,7 +328,18 @@ public final class ClipModel implements AutoCloseable {
       if (options.intraOpThreads() > 0) {
         so.setIntraOpNumThreads(options.intraOpThreads());
       }
-      if (options.device() == Device.CUDA) {
+      if (options.device().tensorrt()) {
+        // TensorRT first; the nodes it cannot take fall to CUDA. Building an engine takes
+        // minutes on a real CLIP, so engines are cached on the executor's local disk.
+        OrtTensorRTProviderOptions trt = new OrtTensorRTProviderOptions(options.deviceId());
+        trt.add("trt_engine_cache_enable", "1");
+        trt.add("trt_engine_cache_path", tensorrtCache().toString());
+        if (options.device() == Device.TENSORRT_FP16) {
+          trt.add("trt_fp16_enable", "1");
+        }
+        so.addTensorrt(trt);
+      }
+      if (options.device().gpu()) {
         // Only when asked: the CPU build has no CUDA provider and would fail here.
         so.addCUDA(options.deviceId());
       }
@@ -341,9 +361,28 @@ public final class ClipModel implements AutoCloseable {
     }
   }
 
+  /**
+   * Where TensorRT engines are cached: {@code $SIFT_TENSORRT_CACHE}, else {@code
+   * java.io.tmpdir/sift-tensorrt} (an executor's local scratch directory on YARN and Kubernetes).
+   */
+  static Path tensorrtCache() throws IOException {
+    String env = System.getenv("SIFT_TENSORRT_CACHE");
+    Path dir =
+        env != null && !env.isBlank()
+            ? Path.of(env)
+            : Path.of(System.getProperty("java.io.tmpdir"), "sift-tensorrt");
+    return Files.createDirectories(dir);
+  }
+
   static String describe(Options options) {
-    return options.device() == Device.CUDA
-        ? "CUDA device " + options.deviceId()
+    return options.device().gpu()
+        ? switch (options.device()) {
+              case TENSORRT -> "TensorRT";
+              case TENSORRT_FP16 -> "TensorRT (fp16)";
+              default -> "CUDA";
+            }
+            + " device "
+            + options.deviceId()
         : "CPU"
             + (options.intraOpThreads() > 0 ? " (" + options.intraOpThreads() + " threads)" : "");
   }

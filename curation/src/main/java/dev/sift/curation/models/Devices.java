@@ -16,7 +16,21 @@ public final class Devices {
   /** Where models will run. */
   public enum Device {
     CPU,
-    CUDA
+    CUDA,
+    /** TensorRT, with CUDA for the nodes TensorRT cannot take; engines cached on local disk. */
+    TENSORRT,
+    /** As {@link #TENSORRT}, letting TensorRT build float16 kernels (faster, scores drift). */
+    TENSORRT_FP16;
+
+    /** Whether this device is a GPU (CUDA ordinal, GPU semaphore, out-of-memory halving). */
+    public boolean gpu() {
+      return this != CPU;
+    }
+
+    /** Whether ONNX Runtime's TensorRT provider runs the models. */
+    public boolean tensorrt() {
+      return this == TENSORRT || this == TENSORRT_FP16;
+    }
   }
 
   /** The outcome of resolving a requested device: the device and, if it fell back, why. */
@@ -34,9 +48,11 @@ public final class Devices {
   }
 
   /**
-   * @param requested {@code auto}, {@code cpu} or {@code cuda}
+   * @param requested {@code auto}, {@code cpu}, {@code cuda}, {@code tensorrt} or {@code
+   *     tensorrt-fp16}
    * @param providers what ONNX Runtime offers (see {@link #available()})
-   * @throws IllegalArgumentException for {@code cuda} without a CUDA provider
+   * @throws IllegalArgumentException for {@code cuda} without a CUDA provider, or TensorRT without
+   *     the TensorRT and CUDA providers
    */
   public static Resolution resolve(String requested, EnumSet<OrtProvider> providers) {
     boolean cuda = providers.contains(OrtProvider.CUDA);
@@ -51,6 +67,19 @@ public final class Devices {
                   + " or set sift.device = auto or cpu");
         }
         yield new Resolution(Device.CUDA, null);
+      }
+      case "tensorrt", "tensorrt-fp16" -> {
+        if (!providers.contains(OrtProvider.TENSOR_RT) || !cuda) {
+          throw new IllegalArgumentException(
+              "sift.device = "
+                  + requested
+                  + ", but this ONNX Runtime has no TensorRT provider with CUDA beside it (it has "
+                  + providers
+                  + "); build Sift with -Pgpu (onnxruntime_gpu) and run where CUDA and TensorRT"
+                  + " are installed, or set sift.device = cuda, auto or cpu");
+        }
+        yield new Resolution(
+            requested.equalsIgnoreCase("tensorrt") ? Device.TENSORRT : Device.TENSORRT_FP16, null);
       }
       case "auto" ->
           cuda

@@ -600,6 +600,33 @@ class ClipModelTest {
     }
   }
 
+  /**
+   * The TensorRT path against the golden values, in float32 and float16; needs the {@code gpu}
+   * build, a GPU and TensorRT, so it runs only with {@code -Dsift.test.tensorrt=true}.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "sift.test.tensorrt", matches = "true")
+  void tensorRtMatchesGolden() throws IOException {
+    int device = Integer.getInteger("sift.test.cuda.device", 0);
+    for (Devices.Device trt : List.of(Devices.Device.TENSORRT, Devices.Device.TENSORRT_FP16)) {
+      try (ClipModel model = ClipModel.open(modelDir, ClipModel.Options.gpu(trt, device))) {
+        double image =
+            maxAbs(model.embedImages(goldenPixels(), imageFiles.size()), goldenImageEmbeds);
+        double text = maxAbs(model.embedTexts(captions), goldenTextEmbeds);
+        System.out.printf(
+            Locale.ROOT,
+            "clip parity %s device %d: image max abs diff %.3e, text max abs diff %.3e%n",
+            trt,
+            device,
+            image,
+            text);
+        double tolerance = trt == Devices.Device.TENSORRT ? 1e-3 : 1e-2;
+        assertThat(image).isLessThanOrEqualTo(tolerance);
+        assertThat(text).isLessThanOrEqualTo(tolerance);
+      }
+    }
+  }
+
   @Test
   void cosine() {
     assertThat(ClipModel.cosine(new float[] {1, 0}, new float[] {0, 2})).isZero();

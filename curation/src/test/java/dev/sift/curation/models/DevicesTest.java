@@ -22,6 +22,26 @@ class DevicesTest {
   }
 
   @Test
+  void tensorRtNeedsItsProviderAndCuda() {
+    assertThatThrownBy(() -> Devices.resolve("tensorrt", WITH_CUDA))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("sift.device = tensorrt")
+        .hasMessageContaining("no TensorRT provider");
+    assertThatThrownBy(() -> Devices.resolve("tensorrt-fp16", EnumSet.of(OrtProvider.TENSOR_RT)))
+        .hasMessageContaining("with CUDA beside it");
+    EnumSet<OrtProvider> gpuBuild =
+        EnumSet.of(OrtProvider.CPU, OrtProvider.CUDA, OrtProvider.TENSOR_RT);
+    assertThat(Devices.resolve("tensorrt", gpuBuild).device()).isEqualTo(Devices.Device.TENSORRT);
+    assertThat(Devices.resolve("tensorrt-fp16", gpuBuild).device())
+        .isEqualTo(Devices.Device.TENSORRT_FP16);
+    // auto never picks TensorRT: engine builds take minutes and fp16 moves scores.
+    assertThat(Devices.resolve("auto", gpuBuild).device()).isEqualTo(Devices.Device.CUDA);
+    assertThat(Devices.Device.TENSORRT_FP16.gpu()).isTrue();
+    assertThat(Devices.Device.CUDA.tensorrt()).isFalse();
+    assertThat(Devices.Device.CPU.gpu()).isFalse();
+  }
+
+  @Test
   void autoFallsBackToCpuWithOneWarning() {
     Devices.Resolution r = Devices.resolve("auto", CPU_ONLY);
     assertThat(r.device()).isEqualTo(Devices.Device.CPU);

@@ -114,9 +114,12 @@ public final class SiftKeys {
           key("sift.device")
               .doc(
                   "Where models run: `cuda` needs ONNX Runtime's CUDA provider (the gpu build)"
-                      + " and fails at start-up without it; `auto` uses CUDA when present and"
-                      + " otherwise the CPU, with one warning.")
-              .choice("auto", "auto", "cpu", "cuda"));
+                      + " and fails at start-up without it; `tensorrt` runs them through"
+                      + " TensorRT (CUDA for the nodes it cannot take; engines cached in"
+                      + " $SIFT_TENSORRT_CACHE or the executor's java.io.tmpdir), `tensorrt-fp16`"
+                      + " lets TensorRT use float16; `auto` uses CUDA when present and otherwise"
+                      + " the CPU, with one warning.")
+              .choice("auto", "auto", "cpu", "cuda", "tensorrt", "tensorrt-fp16"));
   public static final ConfigKey<String> SPARK_MASTER =
       register(
           key("sift.spark.master")
@@ -351,8 +354,9 @@ public final class SiftKeys {
               .doc(
                   "CLIP model directory: vision_model.onnx + text_model.onnx (Hugging Face /"
                       + " Optimum) or visual.onnx + textual.onnx (OpenCLIP), with tokenizer.json"
-                      + " and preprocessor_config.json. Must be readable at this path on every"
-                      + " executor.")
+                      + " and preprocessor_config.json. A local path must exist on every"
+                      + " executor; a path on a cluster file system (s3a://, hdfs://, any Hadoop"
+                      + " scheme) is shipped to the executors by Spark (SparkContext.addFile).")
               .string(null));
   public static final ConfigKey<Integer> SCORE_BATCH_SIZE =
       register(
@@ -384,7 +388,8 @@ public final class SiftKeys {
                       + " \"/models/aesthetic.onnx\" }. Each file takes the L2-normalised image"
                       + " embedding [N, D] and gives one value per row ([N] or [N, 1]); each head's"
                       + " value is written to head_<name>. Every image is embedded once and every"
-                      + " head reads that embedding. Filter on them with sift.filter.heads.")
+                      + " head reads that embedding. Filter on them with sift.filter.heads. Files"
+                      + " on a cluster file system are shipped by Spark, as sift.score.model.")
               .object(
                   "an object of name = \"file.onnx\", names of lower-case letters, digits and _",
                   SiftKeys::headFilesProblem));
@@ -426,8 +431,8 @@ public final class SiftKeys {
                   "Captioner model directory (ONNX, Optimum encoder-decoder layout:"
                       + " encoder_model.onnx, decoder_model.onnx, optionally"
                       + " decoder_with_past_model.onnx or decoder_model_merged.onnx, with"
-                      + " tokenizer.json and preprocessor_config.json). Must be readable at this"
-                      + " path on every executor.")
+                      + " tokenizer.json and preprocessor_config.json). Local, or on a cluster"
+                      + " file system and shipped by Spark, as sift.score.model.")
               .string(null));
   public static final ConfigKey<String> RECAPTION_WHEN =
       register(
