@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Decode + CLIP preprocessing images/s on one core: Sift (ImageIO + TwelveMonkeys, its own
-# antialiased bicubic) and Python PIL as CLIPImageProcessor does it
+# Decode + CLIP preprocessing images/s on one core: Sift (libjpeg-turbo and libwebp where the
+# system has them, else ImageIO + TwelveMonkeys; its own antialiased bicubic) and Python PIL as CLIPImageProcessor does it
 # (../shared/bench/pil_reference.py), measured in the same run on the same files, with the ratio;
 # then end-to-end `score` rows/s on the bundled sample with the tiny CLIP on both cores.
 #   scripts/bench-decode.sh
-# Needs Debian's python3-pil, python3-numpy and, for the fast mode, libturbojpeg0.
+# Needs Debian's python3-pil, python3-numpy, libturbojpeg0 and libwebp7.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared="$(cd .. && pwd)/shared"

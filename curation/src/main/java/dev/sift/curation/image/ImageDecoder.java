@@ -25,11 +25,15 @@ import javax.imageio.stream.ImageInputStream;
  * to three channels; embedded ICC profiles ignored; and CMYK JPEGs converted with Pillow's own
  * arithmetic rather than a colour-managed transform.
  *
- * <p>JPEGs are read as raw samples ({@link ImageReader#readRaster}) and converted here with
- * libjpeg's fixed-point YCbCr tables, so the result does not depend on whether an ImageIO plugin
- * would apply an ICC profile. Other formats go through ImageIO (TwelveMonkeys for WebP) and are
- * read from the raster, never through {@code getRGB}, which would colour-convert grey and ICC
- * images.
+ * <p>JPEGs are decoded by libjpeg-turbo when the system has it ({@link TurboJpeg}): Pillow's own
+ * library with Pillow's settings (accurate integer IDCT, fancy upsampling), so pixels are Pillow's,
+ * at native speed. CMYK JPEGs, JPEGs TurboJPEG refuses or warns about, and machines without it take
+ * ImageIO: raw samples ({@link ImageReader#readRaster}) converted here with libjpeg's fixed-point
+ * YCbCr tables, so the result does not depend on whether an ImageIO plugin would apply an ICC
+ * profile; both paths give the golden pixels bit for bit. Still WebP images are decoded by libwebp,
+ * as Pillow does, when the system has it ({@link LibWebp}). Other formats go through ImageIO
+ * (TwelveMonkeys for WebP) and are read from the raster, never through {@code getRGB}, which would
+ * colour-convert grey and ICC images.
  *
  * <p>Immutable and thread-safe: every call opens its own reader. Serialisable to executors.
  */
@@ -89,14 +93,26 @@ public final class ImageDecoder implements Serializable {
     if (bytes == null || bytes.length == 0) {
       throw new ImageDecodeException("no image bytes");
     }
-    if (fastJpegShortSide > 0 && isJpeg(bytes) && TurboJpeg.available()) {
+    if (isJpeg(bytes) && TurboJpeg.available()) {
+      // Exact mode decodes at full scale: the same library and settings as Pillow's.
+      int minShortSide = fastJpegShortSide > 0 ? fastJpegShortSide : Integer.MAX_VALUE;
       try {
-        RgbImage fast = TurboJpeg.decodeScaled(bytes, fastJpegShortSide, maxPixels);
-        if (fast != null) {
-          return fast;
+        RgbImage turbo = TurboJpeg.decodeScaled(bytes, minShortSide, maxPixels);
+        if (turbo != null) {
+          return turbo;
         }
       } catch (ImageDecodeException e) {
-        // The exact decoder has the last word on bytes TurboJPEG refuses, and its message.
+        // ImageIO has the last word on bytes TurboJPEG refuses or warns about, and its message.
+      }
+    }
+    if (LibWebp.isWebp(bytes) && LibWebp.available()) {
+      try {
+        RgbImage webp = LibWebp.decode(bytes, maxPixels);
+        if (webp != null) {
+          return webp;
+        }
+      } catch (ImageDecodeException e) {
+        // As for JPEG: ImageIO has the last word on what libwebp refuses.
       }
     }
     try (ImageInputStream in = new ByteArrayImageInputStream(bytes)) {

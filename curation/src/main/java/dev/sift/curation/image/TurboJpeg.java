@@ -6,11 +6,12 @@ import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
 
 /**
- * JPEG decoding with libjpeg-turbo's TurboJPEG API at a reduced scale in the DCT domain: an image
- * decoded at 1/2, 1/4 or 1/8 of its size costs a fraction of a full decode, because the inverse DCT
- * only computes the coefficients it needs. The library is the system's ({@code libturbojpeg.so.0},
- * Debian's {@code libturbojpeg0}); without it {@link #available()} is false and callers decode
- * exactly instead.
+ * JPEG decoding with libjpeg-turbo's TurboJPEG API, the library Pillow decodes JPEG with. At full
+ * scale it gives Pillow's pixels (the exact mode); at a reduced scale in the DCT domain (the fast
+ * mode) an image decoded at 1/2, 1/4 or 1/8 of its size costs a fraction of a full decode, because
+ * the inverse DCT only computes the coefficients it needs. The library is the system's ({@code
+ * libturbojpeg.so.0}, Debian's {@code libturbojpeg0}); without it {@link #available()} is false and
+ * callers decode exactly instead.
  *
  * <p>Thread-safe: each call uses its own TurboJPEG handle.
  */
