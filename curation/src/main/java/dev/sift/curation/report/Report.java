@@ -83,7 +83,21 @@ public record Report(
       Map<String, Double> timings,
       Map<String, String> stages,
       List<ModelFile> models,
-      List<Throughput> throughput) {}
+      List<Throughput> throughput,
+      String device,
+      List<String> executors) {
+
+    /**
+     * Executors whose models ran on the CPU although {@code sift.device} asked for a GPU or for
+     * {@code auto} (which falls back to the CPU when the build or machine has no CUDA).
+     */
+    public List<String> onCpuDespiteDevice() {
+      if (device == null || device.equals("cpu")) {
+        return List.of();
+      }
+      return executors.stream().filter(e -> e.endsWith(": CPU")).toList();
+    }
+  }
 
   /** Rows into and out of one stage, with its reject reasons. */
   public record FunnelStage(String stage, long in, long out, long rejected, List<Count> reasons) {}

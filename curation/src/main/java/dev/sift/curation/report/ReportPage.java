@@ -28,6 +28,7 @@ public final class ReportPage {
       h2 { font-size: 19px; margin: 32px 0 8px; padding-top: 12px; border-top: 1px solid var(--line); }
       h3 { font-size: 15px; margin: 18px 0 6px; }
       p.meta, .muted { color: var(--muted); }
+      p.warn { color: #a50e0e; font-weight: 600; }
       nav a { margin-right: 12px; color: #0b57d0; text-decoration: none; }
       table { border-collapse: collapse; margin: 8px 0 12px; font-variant-numeric: tabular-nums; }
       th, td { text-align: left; padding: 3px 10px 3px 0; border-bottom: 1px solid var(--line);
@@ -154,7 +155,25 @@ public final class ReportPage {
     kv(b, "Spark version", escape(s.sparkVersion()));
     kv(b, "Started, finished", escape(s.startedAt()) + " → " + escape(s.finishedAt()));
     kv(b, "Wall time", num(s.wallSeconds(), 1) + " s");
+    if (!s.executors().isEmpty()) {
+      kv(
+          b,
+          "Models ran on",
+          "<code>sift.device = "
+              + escape(String.valueOf(s.device()))
+              + "</code>: "
+              + escape(String.join("; ", s.executors())));
+    }
     b.append("</table>");
+    List<String> cpu = s.onCpuDespiteDevice();
+    if (!cpu.isEmpty()) {
+      b.append("<p class=\"warn\">sift.device = ")
+          .append(escape(s.device()))
+          .append(", but models ran on the CPU on ")
+          .append(cpu.size())
+          .append(cpu.size() == 1 ? " executor" : " executors")
+          .append(" (no CUDA provider there): the GPU was not used.</p>");
+    }
     b.append("<h3>Stages</h3><table><tr><th>stage</th><th>status</th></tr>");
     for (Map.Entry<String, String> e : s.stages().entrySet()) {
       b.append("<tr><td>")

@@ -32,7 +32,9 @@ class ReportPageTest {
             Map.of(),
             Map.of("read", "ran"),
             List.of(),
-            List.of(new Report.Throughput("read", 10, 1.0, "pass")));
+            List.of(new Report.Throughput("read", 10, 1.0, "pass")),
+            "auto",
+            List.of("host-a/executor 1: CUDA:0", "host-b/executor 2: CPU"));
     Report.Funnel f =
         new Report.Funnel(
             10,
@@ -72,6 +74,38 @@ class ReportPageTest {
     String html = ReportPage.render(report());
     assertThat(html).doesNotContain("<img src=x").doesNotContain("<put>");
     assertThat(html).contains("&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot; &#39;");
+  }
+
+  @Test
+  void aGpuRunThatFellBackToTheCpuSaysSo() {
+    String html = ReportPage.render(report());
+    assertThat(html)
+        .contains("host-a/executor 1: CUDA:0; host-b/executor 2: CPU")
+        .contains("sift.device = auto, but models ran on the CPU on 1 executor");
+    Report.Summary s = report().summary();
+    Report.Summary cpu =
+        new Report.Summary(
+            s.input(),
+            s.inputFormat(),
+            s.inputFiles(),
+            s.command(),
+            s.configSource(),
+            s.configDigest(),
+            s.siftVersion(),
+            s.gitCommit(),
+            s.sparkVersion(),
+            s.startedAt(),
+            s.finishedAt(),
+            s.wallSeconds(),
+            s.timings(),
+            s.stages(),
+            s.models(),
+            s.throughput(),
+            "cpu",
+            List.of("host-b/executor 2: CPU"));
+    // Asking for the CPU and getting it is no news.
+    assertThat(cpu.onCpuDespiteDevice()).isEmpty();
+    assertThat(s.onCpuDespiteDevice()).containsExactly("host-b/executor 2: CPU");
   }
 
   @Test

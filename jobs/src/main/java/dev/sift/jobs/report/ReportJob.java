@@ -277,7 +277,18 @@ public final class ReportJob {
         timings,
         stages,
         models,
-        throughput);
+        throughput,
+        m.path("config").path("sift.device").asText(null),
+        executors(m));
+  }
+
+  /** Every executor's device line from the model stages' metrics, once each, in order. */
+  private static List<String> executors(JsonNode manifest) {
+    java.util.Set<String> lines = new java.util.LinkedHashSet<>();
+    for (String stage : List.of("score", "recaption")) {
+      manifest.path("metrics").path(stage).path("devices").forEach(d -> lines.add(d.asText()));
+    }
+    return List.copyOf(lines);
   }
 
   /** SHA-256 of the resolved configuration as JSON with sorted keys. */

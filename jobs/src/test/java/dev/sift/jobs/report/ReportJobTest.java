@@ -74,6 +74,26 @@ class ReportJobTest extends SparkTestBase {
   }
 
   @Test
+  void theSummarySaysWhereModelsRan() {
+    // This run asks for the CPU (conf/local.conf) and gets it: shown, but no warning; the
+    // warning for auto or cuda falling back to the CPU is ReportPageTest's.
+    JsonNode summary = report.path("summary");
+    assertThat(summary.path("device").asText()).isEqualTo("cpu");
+    assertThat(summary.path("executors").get(0).asText()).endsWith("executor driver: CPU");
+    assertThat(html())
+        .contains("sift.device = cpu</code>: ")
+        .doesNotContain("but models ran on the CPU");
+  }
+
+  private static String html() {
+    try {
+      return Files.readString(out.resolve("report/report.html"));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
   void theFunnelIsTheManifestsAndItsReasonsAddUp() throws Exception {
     JsonNode m = SiftRun.manifest(out);
     JsonNode f = report.path("funnel");
