@@ -6,6 +6,8 @@ import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Language detection for the {@code match} stage. One {@link LanguageDetector} per executor JVM and
@@ -13,6 +15,7 @@ import org.apache.spark.sql.types.DataTypes;
  * load lazily); it lives as long as the JVM.
  */
 public final class LanguageUdfs {
+  private static final Logger LOG = LoggerFactory.getLogger(LanguageUdfs.class);
   private static final ConcurrentHashMap<LanguageDetector.Settings, LanguageDetector> DETECTORS =
       new ConcurrentHashMap<>();
 
@@ -20,7 +23,16 @@ public final class LanguageUdfs {
 
   /** The executor's detector for {@code settings}. Thread-safe. */
   public static LanguageDetector detector(LanguageDetector.Settings settings) {
-    return DETECTORS.computeIfAbsent(settings, LanguageDetector::new);
+    return DETECTORS.computeIfAbsent(
+        settings,
+        s -> {
+          // Models load as languages are met: the first tasks run slower (up to ~20 s per JVM).
+          LOG.info(
+              "language detector for {} languages, {} accuracy: models load on first use",
+              s.languages().isEmpty() ? "all" : s.languages(),
+              s.lowAccuracy() ? "low" : "high");
+          return new LanguageDetector(s);
+        });
   }
 
   /** {@code string → string}: the caption's ISO 639-1 code, or null when the detector is unsure. */
