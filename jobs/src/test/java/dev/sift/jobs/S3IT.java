@@ -1,0 +1,218 @@
+package dev.sift.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sift.curation.image.ImageDecoder;
+import dev.sift.curation.models.ClipModel;
+import dev.sift.udfs.SparkTestBase;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A whole run against S3 through {@code s3a://}, as on a cluster without a shared disk: input,
+ * concept list, CLIP model and every output on an S3-compatible server. The server is S3Proxy
+ * (filesystem backend) started on loopback as a separate process; the client is Hadoop's S3A
+ * ({@code hadoop-aws}, which users add to spark-submit), configured as users configure it.
+ */
+@Tag("integration")
+class S3IT extends SparkTestBase {
+  private static final String BUCKET = "sift-it";
+  private static final Path MODEL = repo("curation/src/test/resources/fixtures/tiny-clip");
+  private static final Path IMAGES = repo("curation/src/test/resources/fixtures/images");
+
+  @TempDir static Path tmp;
+  static Process server;
+  static Path store;
+  static Path serverLog;
+
+  @BeforeAll
+  static void startServer() throws Exception {
+    String jar = System.getProperty("sift.s3proxy.jar");
+    assertThat(jar).as("sift.s3proxy.jar (set by the failsafe plugin)").isNotNull();
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    store = Files.createDirectories(tmp.resolve("store"));
+    Files.createDirectories(store.resolve(BUCKET));
+    Path props = tmp.resolve("s3proxy.properties");
+    Files.writeString(
+        props,
+        String.join(
+            "\n",
+            "s3proxy.endpoint=http://127.0.0.1:" + port,
+            "s3proxy.authorization=aws-v2-or-v4",
+            "s3proxy.identity=sift-key",
+            "s3proxy.credential=sift-secret",
+            "jclouds.provider=filesystem",
+            "jclouds.filesystem.basedir=" + store,
+            ""));
+    serverLog = tmp.resolve("s3proxy.log");
+    server =
+        new ProcessBuilder("java", "-jar", jar, "--properties", props.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(serverLog.toFile())
+            .start();
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (true) {
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+        break;
+      } catch (IOException notYet) {
+        if (!server.isAlive() || System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "S3Proxy did not start: " + Files.readString(serverLog), notYet);
+        }
+        Thread.sleep(200);
+      }
+    }
+    Configuration c = spark.sparkContext().hadoopConfiguration();
+    c.set("fs.s3a.endpoint", "http://127.0.0.1:" + port);
+    c.set("fs.s3a.endpoint.region", "us-east-1");
+    c.set("fs.s3a.path.style.access", "true");
+    c.set("fs.s3a.connection.ssl.enabled", "false");
+    c.set("fs.s3a.access.key", "sift-key");
+    c.set("fs.s3a.secret.key", "sift-secret");
+    c.set(
+        "fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+    c.set("fs.s3a.attempts.maximum", "2");
+    c.set("fs.s3a.retry.limit", "2");
+  }
+
+  @AfterAll
+  static void stopServer() {
+    if (server != null) {
+      server.destroy();
+    }
+  }
+
+  private static String s3(String key) {
+    return "s3a://" + BUCKET + "/" + key;
+  }
+
+  private static FileSystem fs() throws IOException {
+    return new org.apache.hadoop.fs.Path(s3(""))
+        .getFileSystem(spark.sparkContext().hadoopConfiguration());
+  }
+
+  /**
+   * One file through S3A's output stream, the way Spark writes. (S3A's copyFromLocalFile goes
+   * through the SDK's transfer manager, whose checksummed upload S3Proxy 2.6 rejects.)
+   */
+  private static void upload(FileSystem fs, Path local, String key) throws IOException {
+    try (var out = fs.create(new org.apache.hadoop.fs.Path(s3(key)), true)) {
+      Files.copy(local, out);
+    }
+  }
+
+  @Test
+  void curateReadsAndWritesS3AndScoresWithAModelFromIt() throws Exception {
+    // Upload through S3A: the rows, the concept list and the model directory.
+    List<Row> rows = new ArrayList<>();
+    for (String name : List.of("photo_640x480.jpg", "gray_512x512.jpg", "webp_320x240.webp")) {
+      rows.add(
+          RowFactory.create(
+              name, "a photo of a " + name, Files.readAllBytes(IMAGES.resolve(name))));
+    }
+    rows.add(
+        RowFactory.create(
+            "nothing", "no concept here", Files.readAllBytes(IMAGES.resolve("tiny_1x1.png"))));
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.StringType)
+            .add("caption", DataTypes.StringType)
+            .add("image", DataTypes.BinaryType);
+    spark.createDataFrame(rows, schema).coalesce(1).write().parquet(s3("in"));
+    Path list = tmp.resolve("concepts.json");
+    Files.writeString(list, "[\"photo\", \"dog\"]");
+    FileSystem fs = fs();
+    upload(fs, list, "lists/concepts.json");
+    try (java.util.stream.Stream<Path> files = Files.list(MODEL)) {
+      for (Path f : files.toList()) {
+        upload(fs, f, "models/tiny-clip/" + f.getFileName());
+      }
+    }
+
+    SiftRun r =
+        SiftRun.of(
+            "curate",
+            "--input",
+            s3("in"),
+            "--output",
+            s3("out"),
+            "--set",
+            "sift.match.enabled=true",
+            "--set",
+            "sift.match.metadata=" + s3("lists/concepts.json"),
+            "--set",
+            "sift.score.enabled=true",
+            "--set",
+            "sift.score.model=" + s3("models/tiny-clip"),
+            "--set",
+            "sift.device=cpu");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+
+    // Every output is on the server: read it back through S3A, and find it in the server's store.
+    List<Row> accepted = spark.read().parquet(s3("out/accepted")).collectAsList();
+    List<Row> rejected = spark.read().parquet(s3("out/rejected")).collectAsList();
+    assertThat(accepted.size() + rejected.size()).isEqualTo(4);
+    assertThat(rejected).extracting(x -> (String) x.getAs("id")).contains("nothing");
+    JsonNode manifest;
+    try (InputStream in = fs.open(new org.apache.hadoop.fs.Path(s3("out/_MANIFEST.json")))) {
+      manifest = new ObjectMapper().readTree(in);
+    }
+    assertThat(manifest.path("counts").path("input").asLong()).isEqualTo(4);
+    assertThat(Files.exists(store.resolve(BUCKET).resolve("out/_MANIFEST.json"))).isTrue();
+    assertThat(fs.exists(new org.apache.hadoop.fs.Path(s3("out/report/report.html")))).isTrue();
+    assertThat(fs.exists(new org.apache.hadoop.fs.Path(s3("out/concept_counts")))).isTrue();
+
+    // The scores are the model's, computed here from the local copy of the same files.
+    try (ClipModel model = ClipModel.open(MODEL)) {
+      ImageDecoder decoder = new ImageDecoder();
+      for (Row row : accepted) {
+        float[] pixels = model.preprocessor().preprocess(decoder.decode(row.getAs("image")));
+        float[] image = model.embedImages(pixels, 1)[0];
+        float[] text = model.embedTexts(List.of((String) row.getAs("caption")))[0];
+        assertThat((Double) row.getAs("clip_score"))
+            .as((String) row.getAs("id"))
+            .isCloseTo(ClipModel.cosine(image, text), within(1e-5));
+      }
+    }
+  }
+
+  @Test
+  void aMissingS3ModelIsAStartUpErrorNamingIt() {
+    SiftRun r =
+        SiftRun.of(
+            "score",
+            "--input",
+            repo("data/sample/sample.parquet").toString(),
+            "--output",
+            tmp.resolve("never").toString(),
+            "--set",
+            "sift.score.model=" + s3("models/absent"));
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+    assertThat(r.err()).contains("sift.score.model", s3("models/absent"));
+  }
+}
