@@ -1,12 +1,9 @@
 package dev.sift.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sift.curation.image.ImageDecoder;
-import dev.sift.curation.models.ClipModel;
 import dev.sift.udfs.SparkTestBase;
 import java.io.IOException;
 import java.io.InputStream;
@@ -188,17 +185,7 @@ class S3IT extends SparkTestBase {
     assertThat(fs.exists(new org.apache.hadoop.fs.Path(s3("out/concept_counts")))).isTrue();
 
     // The scores are the model's, computed here from the local copy of the same files.
-    try (ClipModel model = ClipModel.open(MODEL)) {
-      ImageDecoder decoder = new ImageDecoder();
-      for (Row row : accepted) {
-        float[] pixels = model.preprocessor().preprocess(decoder.decode(row.getAs("image")));
-        float[] image = model.embedImages(pixels, 1)[0];
-        float[] text = model.embedTexts(List.of((String) row.getAs("caption")))[0];
-        assertThat((Double) row.getAs("clip_score"))
-            .as((String) row.getAs("id"))
-            .isCloseTo(ClipModel.cosine(image, text), within(1e-5));
-      }
-    }
+    ModelScores.assertScoresAreTheModels(MODEL, accepted);
   }
 
   @Test

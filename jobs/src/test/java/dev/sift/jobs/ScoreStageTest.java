@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sift.curation.image.ImageDecoder;
 import dev.sift.curation.models.ClipModel;
 import dev.sift.udfs.SparkTestBase;
 import java.nio.file.Path;
@@ -58,17 +57,7 @@ class ScoreStageTest extends SparkTestBase {
             .limit(5)
             .select("id", "caption", "image", "clip_score")
             .collectAsList();
-    try (ClipModel model = ClipModel.open(MODEL)) {
-      ImageDecoder decoder = new ImageDecoder();
-      for (Row r : some) {
-        float[] pixels = model.preprocessor().preprocess(decoder.decode((byte[]) r.get(2)));
-        float[] image = model.embedImages(pixels, 1)[0];
-        float[] text = model.embedTexts(List.of(r.getString(1)))[0];
-        assertThat(r.getDouble(3))
-            .as(r.getString(0))
-            .isCloseTo(ClipModel.cosine(image, text), within(1e-5));
-      }
-    }
+    ModelScores.assertScoresAreTheModels(MODEL, some);
   }
 
   @Test
