@@ -25,6 +25,31 @@ record ProcessRun(int exitCode, String output) {
     return new ProcessRun(p.exitValue(), read(log));
   }
 
+  /**
+   * Runs the shaded jar as spark-submit would, with Spark's jars and {@code extraClasspath} (such
+   * as the packages a user adds) on the class path, in {@code repo}.
+   */
+  static ProcessRun siftJar(Path repo, List<String> extraClasspath, List<String> siftArgs)
+      throws IOException, InterruptedException {
+    List<String> cmd = new java.util.ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    for (String opt : System.getProperty("sift.jvm.opens", "").split(" ")) {
+      if (!opt.isBlank()) {
+        cmd.add(opt);
+      }
+    }
+    cmd.add("-Dlog4j2.configurationFile=" + repo.resolve("conf/log4j2.properties"));
+    cmd.add("-cp");
+    List<String> cp = new java.util.ArrayList<>();
+    cp.add(System.getProperty("sift.jobs.jar"));
+    cp.add(Files.readString(Path.of(System.getProperty("sift.spark.classpath"))).trim());
+    cp.addAll(extraClasspath);
+    cmd.add(String.join(java.io.File.pathSeparator, cp));
+    cmd.add("dev.sift.jobs.Sift");
+    cmd.addAll(siftArgs);
+    return of(repo, Map.of("SPARK_LOCAL_IP", "127.0.0.1"), cmd);
+  }
+
   private static String read(Path log) throws IOException {
     return Files.readString(log, StandardCharsets.UTF_8);
   }

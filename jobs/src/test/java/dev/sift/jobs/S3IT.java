@@ -42,6 +42,7 @@ class S3IT extends SparkTestBase {
   static Process server;
   static Path store;
   static Path serverLog;
+  static java.util.Map<String, String> s3a;
 
   @BeforeAll
   static void startServer() throws Exception {
@@ -84,17 +85,20 @@ class S3IT extends SparkTestBase {
         Thread.sleep(200);
       }
     }
+    s3a =
+        java.util.Map.of(
+            "fs.s3a.endpoint", "http://127.0.0.1:" + port,
+            "fs.s3a.endpoint.region", "us-east-1",
+            "fs.s3a.path.style.access", "true",
+            "fs.s3a.connection.ssl.enabled", "false",
+            "fs.s3a.access.key", "sift-key",
+            "fs.s3a.secret.key", "sift-secret",
+            "fs.s3a.aws.credentials.provider",
+                "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
+            "fs.s3a.attempts.maximum", "2",
+            "fs.s3a.retry.limit", "2");
     Configuration c = spark.sparkContext().hadoopConfiguration();
-    c.set("fs.s3a.endpoint", "http://127.0.0.1:" + port);
-    c.set("fs.s3a.endpoint.region", "us-east-1");
-    c.set("fs.s3a.path.style.access", "true");
-    c.set("fs.s3a.connection.ssl.enabled", "false");
-    c.set("fs.s3a.access.key", "sift-key");
-    c.set("fs.s3a.secret.key", "sift-secret");
-    c.set(
-        "fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
-    c.set("fs.s3a.attempts.maximum", "2");
-    c.set("fs.s3a.retry.limit", "2");
+    s3a.forEach(c::set);
   }
 
   @AfterAll
@@ -121,6 +125,35 @@ class S3IT extends SparkTestBase {
     try (var out = fs.create(new org.apache.hadoop.fs.Path(s3(key)), true)) {
       Files.copy(local, out);
     }
+  }
+
+  /**
+   * Runs the shaded jar as a user's spark-submit does: Spark's jars plus hadoop-aws and the AWS SDK
+   * (what {@code --packages org.apache.hadoop:hadoop-aws} adds), S3A set with {@code --set
+   * spark.hadoop.fs.s3a.*}.
+   */
+  private static ProcessRun sift(String... args) throws Exception {
+    List<String> packages = new ArrayList<>();
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      String name = Path.of(entry).getFileName().toString();
+      if (name.startsWith("hadoop-aws-")
+          || name.startsWith("bundle-")
+          || name.startsWith("analyticsaccelerator-")
+          || name.startsWith("wildfly-openssl-")) {
+        packages.add(entry);
+      }
+    }
+    assertThat(packages).anyMatch(e -> e.contains("hadoop-aws-"));
+    List<String> all = new ArrayList<>(List.of(args));
+    s3a.forEach(
+        (k, v) -> {
+          all.add("--set");
+          all.add("spark.hadoop." + k + "=" + v);
+        });
+    all.add("--set");
+    all.add("spark.ui.enabled=false");
+    return ProcessRun.siftJar(
+        Path.of(System.getProperty("sift.repo.dir", "..")).toAbsolutePath(), packages, all);
   }
 
   @Test
@@ -151,8 +184,8 @@ class S3IT extends SparkTestBase {
       }
     }
 
-    SiftRun r =
-        SiftRun.of(
+    ProcessRun r =
+        sift(
             "curate",
             "--input",
             s3("in"),
@@ -168,7 +201,10 @@ class S3IT extends SparkTestBase {
             "sift.score.model=" + s3("models/tiny-clip"),
             "--set",
             "sift.device=cpu");
-    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    // The model was shipped by Spark and opened from the driver's fetched copy.
+    assertThat(r.output()).contains("CLIP model " + s3("models/tiny-clip") + ": ClipModel[");
+    assertThat(r.output()).containsPattern("userFiles-[^/]+/tiny-clip");
 
     // Every output is on the server: read it back through S3A, and find it in the server's store.
     List<Row> accepted = spark.read().parquet(s3("out/accepted")).collectAsList();
@@ -189,9 +225,9 @@ class S3IT extends SparkTestBase {
   }
 
   @Test
-  void aMissingS3ModelIsAStartUpErrorNamingIt() {
-    SiftRun r =
-        SiftRun.of(
+  void aMissingS3ModelIsAStartUpErrorNamingIt() throws Exception {
+    ProcessRun r =
+        sift(
             "score",
             "--input",
             repo("data/sample/sample.parquet").toString(),
@@ -199,7 +235,7 @@ class S3IT extends SparkTestBase {
             tmp.resolve("never").toString(),
             "--set",
             "sift.score.model=" + s3("models/absent"));
-    assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
-    assertThat(r.err()).contains("sift.score.model", s3("models/absent"));
+    assertThat(r.exitCode()).as(r.output()).isEqualTo(2);
+    assertThat(r.output()).contains("sift.score.model", s3("models/absent"), "does not exist");
   }
 }

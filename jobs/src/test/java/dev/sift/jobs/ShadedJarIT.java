@@ -3,11 +3,8 @@ package dev.sift.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.jar.JarFile;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -46,27 +43,18 @@ class ShadedJarIT {
   @Test
   void runsTheTextStagesOnTenThousandRealAltTexts() throws Exception {
     Path out = tmp.resolve("text");
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    for (String opt : System.getProperty("sift.jvm.opens", "").split(" ")) {
-      if (!opt.isBlank()) {
-        cmd.add(opt);
-      }
-    }
-    cmd.add("-Dlog4j2.configurationFile=" + REPO.resolve("conf/log4j2.properties"));
-    cmd.add("-cp");
-    cmd.add(JAR + ":" + Files.readString(SPARK_CP).trim());
-    cmd.addAll(
-        List.of(
-            "dev.sift.jobs.Sift",
-            "match",
-            "--config",
-            "conf/sample-text.conf",
-            "--output",
-            out.toString(),
-            "--set",
-            "spark.ui.enabled=false"));
-    ProcessRun run = ProcessRun.of(REPO, Map.of("SPARK_LOCAL_IP", "127.0.0.1"), cmd);
+    ProcessRun run =
+        ProcessRun.siftJar(
+            REPO,
+            List.of(),
+            List.of(
+                "match",
+                "--config",
+                "conf/sample-text.conf",
+                "--output",
+                out.toString(),
+                "--set",
+                "spark.ui.enabled=false"));
     assertThat(run.exitCode()).as(run.output()).isZero();
     JsonNode m = SiftRun.manifest(out);
     JsonNode counts = m.get("counts");
