@@ -1,9 +1,11 @@
 package dev.sift.udfs;
 
+import dev.sift.curation.Reject;
 import dev.sift.curation.batch.DecodeAhead;
 import dev.sift.curation.image.ClipPreprocessor;
 import dev.sift.curation.image.ImageDecodeException;
 import dev.sift.curation.image.ImageDecoder;
+import dev.sift.curation.image.ImageProbe;
 import dev.sift.curation.image.RgbImage;
 import dev.sift.curation.models.Captioner;
 import dev.sift.curation.models.ClipModel;
@@ -136,26 +138,28 @@ public final class RecaptionPartitionFn implements MapPartitionsFunction<Row, Ro
         metrics);
   }
 
-  /** The decoded image, or why it cannot be captioned (the decode stage's own rules). */
+  /** The decoded image, or why it cannot be captioned: the decode stage's own size rules. */
   private RgbImage usable(ImageDecoder decoder, byte[] bytes) throws ImageDecodeException {
     if (bytes == null || bytes.length == 0) {
       throw new ImageDecodeException("no image bytes");
     }
     RgbImage rgb = decoder.decode(bytes);
-    int shorter = Math.min(rgb.width(), rgb.height());
-    int longer = Math.max(rgb.width(), rgb.height());
-    if (shorter < settings.minSize()) {
-      throw new ImageDecodeException(
-          "image " + rgb.width() + "x" + rgb.height() + " is below min-size " + settings.minSize());
-    }
-    if ((double) longer / shorter > settings.maxAspect()) {
+    ImageProbe limits =
+        new ImageProbe(
+            ImageProbe.Verify.HEADER,
+            settings.minSize(),
+            settings.maxAspect(),
+            settings.maxPixels());
+    Reject limit = limits.checkLimits(rgb.width(), rgb.height());
+    if (limit != null) {
       throw new ImageDecodeException(
           String.format(
               Locale.ROOT,
-              "image %dx%d has aspect %.2f > max-aspect %s",
+              "image %dx%d: %s (min-size %d, max-aspect %s)",
               rgb.width(),
               rgb.height(),
-              (double) longer / shorter,
+              limit.code(),
+              settings.minSize(),
               settings.maxAspect()));
     }
     return rgb;
