@@ -68,7 +68,12 @@ class S3IT extends SparkTestBase {
             ""));
     serverLog = tmp.resolve("s3proxy.log");
     server =
-        new ProcessBuilder("java", "-jar", jar, "--properties", props.toString())
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                jar,
+                "--properties",
+                props.toString())
             .redirectErrorStream(true)
             .redirectOutput(serverLog.toFile())
             .start();
