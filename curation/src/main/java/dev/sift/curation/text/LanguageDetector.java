@@ -64,10 +64,23 @@ public final class LanguageDetector {
     this.lingua = builder.build();
   }
 
-  /** The caption's ISO 639-1 code, or {@code null} when unsure or {@code caption} is null. */
+  /**
+   * Characters of a caption the detector reads: Lingua's time grows with the text (about 20 ms for
+   * 1,000 characters, 0.4 s for 100,000), and an alt-text's language shows in its first words, so a
+   * hostile or runaway caption costs no more than this.
+   */
+  static final int MAX_CHARS = 1_000;
+
+  /**
+   * The caption's ISO 639-1 code, or {@code null} when unsure or {@code caption} is null. Reads at
+   * most the first {@link #MAX_CHARS} code points.
+   */
   public String detect(String caption) {
     if (caption == null || caption.isBlank()) {
       return null;
+    }
+    if (caption.codePointCount(0, caption.length()) > MAX_CHARS) {
+      caption = caption.substring(0, caption.offsetByCodePoints(0, MAX_CHARS));
     }
     Language language = lingua.detectLanguageOf(caption);
     if (language == Language.UNKNOWN) {

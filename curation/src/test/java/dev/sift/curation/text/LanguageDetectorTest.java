@@ -75,6 +75,18 @@ class LanguageDetectorTest {
   }
 
   @Test
+  void onlyTheStartOfARunawayCaptionIsRead() {
+    String english = "a brown dog sleeping in the garden ".repeat(40); // 1,400 characters
+    String german = "ein kleiner Hund schläft im Garten ".repeat(400); // 14,000 characters
+    assertThat(detector.detect(german)).isEqualTo("de");
+    // Read whole, the German would outweigh the English ten to one.
+    assertThat(detector.detect(english + german)).isEqualTo("en");
+    // A cut never splits a surrogate pair.
+    String emoji = "🐕".repeat(LanguageDetector.MAX_CHARS + 5);
+    assertThat(detector.detect(emoji)).isNull();
+  }
+
+  @Test
   void aMinimumDistanceMakesCloseCallsUnsure() {
     LanguageDetector strict =
         new LanguageDetector(new LanguageDetector.Settings(LANGUAGES, 0.9, false));
