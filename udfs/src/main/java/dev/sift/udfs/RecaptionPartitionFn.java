@@ -58,6 +58,10 @@ public final class RecaptionPartitionFn implements MapPartitionsFunction<Row, Ro
       implements java.io.Serializable {}
 
   private final Settings settings;
+
+  /** The decode stage's size rules, applied to the decoded image. */
+  private final ImageProbe limits;
+
   private final StageCounter counter;
   private final ScoreMetrics metrics;
   private final int flag;
@@ -82,6 +86,12 @@ public final class RecaptionPartitionFn implements MapPartitionsFunction<Row, Ro
       StageCounter counter,
       ScoreMetrics metrics) {
     this.settings = settings;
+    this.limits =
+        new ImageProbe(
+            ImageProbe.Verify.HEADER,
+            settings.minSize(),
+            settings.maxAspect(),
+            settings.maxPixels());
     this.counter = counter;
     this.metrics = metrics;
     this.flag = schema.fieldIndex(flagColumn);
@@ -144,12 +154,6 @@ public final class RecaptionPartitionFn implements MapPartitionsFunction<Row, Ro
       throw new ImageDecodeException("no image bytes");
     }
     RgbImage rgb = decoder.decode(bytes);
-    ImageProbe limits =
-        new ImageProbe(
-            ImageProbe.Verify.HEADER,
-            settings.minSize(),
-            settings.maxAspect(),
-            settings.maxPixels());
     Reject limit = limits.checkLimits(rgb.width(), rgb.height());
     if (limit != null) {
       throw new ImageDecodeException(

@@ -93,27 +93,9 @@ public final class ImageDecoder implements Serializable {
     if (bytes == null || bytes.length == 0) {
       throw new ImageDecodeException("no image bytes");
     }
-    if (isJpeg(bytes) && TurboJpeg.available()) {
-      // Exact mode decodes at full scale: the same library and settings as Pillow's.
-      int minShortSide = fastJpegShortSide > 0 ? fastJpegShortSide : Integer.MAX_VALUE;
-      try {
-        RgbImage turbo = TurboJpeg.decodeScaled(bytes, minShortSide, maxPixels);
-        if (turbo != null) {
-          return turbo;
-        }
-      } catch (ImageDecodeException e) {
-        // ImageIO has the last word on bytes TurboJPEG refuses or warns about, and its message.
-      }
-    }
-    if (LibWebp.isWebp(bytes) && LibWebp.available()) {
-      try {
-        RgbImage webp = LibWebp.decode(bytes, maxPixels);
-        if (webp != null) {
-          return webp;
-        }
-      } catch (ImageDecodeException e) {
-        // As for JPEG: ImageIO has the last word on what libwebp refuses.
-      }
+    RgbImage natively = decodeNatively(bytes);
+    if (natively != null) {
+      return natively;
     }
     try (ImageInputStream in = new ByteArrayImageInputStream(bytes)) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
@@ -152,6 +134,26 @@ public final class ImageDecoder implements Serializable {
     } catch (IOException | RuntimeException e) {
       throw new ImageDecodeException(describe(e), e);
     }
+  }
+
+  /**
+   * JPEG through libjpeg-turbo (exact mode at full scale, fast mode scaled) and still WebP through
+   * libwebp, when the system has them; null when neither applies or the library refuses or warns
+   * about the bytes, so that ImageIO has the last word, and its message.
+   */
+  private RgbImage decodeNatively(byte[] bytes) {
+    try {
+      if (isJpeg(bytes) && TurboJpeg.available()) {
+        int minShortSide = fastJpegShortSide > 0 ? fastJpegShortSide : Integer.MAX_VALUE;
+        return TurboJpeg.decodeScaled(bytes, minShortSide, maxPixels);
+      }
+      if (LibWebp.isWebp(bytes) && LibWebp.available()) {
+        return LibWebp.decode(bytes, maxPixels);
+      }
+    } catch (ImageDecodeException e) {
+      // Fall through to ImageIO.
+    }
+    return null;
   }
 
   /**

@@ -376,13 +376,7 @@ public final class ClipModel implements AutoCloseable {
 
   static String describe(Options options) {
     return options.device().gpu()
-        ? switch (options.device()) {
-              case TENSORRT -> "TensorRT";
-              case TENSORRT_FP16 -> "TensorRT (fp16)";
-              default -> "CUDA";
-            }
-            + " device "
-            + options.deviceId()
+        ? options.device().label() + " device " + options.deviceId()
         : "CPU"
             + (options.intraOpThreads() > 0 ? " (" + options.intraOpThreads() + " threads)" : "");
   }

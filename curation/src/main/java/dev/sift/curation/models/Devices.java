@@ -15,12 +15,23 @@ import java.util.Locale;
 public final class Devices {
   /** Where models will run. */
   public enum Device {
-    CPU,
-    CUDA,
+    CPU("CPU"),
+    CUDA("CUDA"),
     /** TensorRT, with CUDA for the nodes TensorRT cannot take; engines cached on local disk. */
-    TENSORRT,
+    TENSORRT("TensorRT"),
     /** As {@link #TENSORRT}, letting TensorRT build float16 kernels (faster, scores drift). */
-    TENSORRT_FP16;
+    TENSORRT_FP16("TensorRT (fp16)");
+
+    private final String label;
+
+    Device(String label) {
+      this.label = label;
+    }
+
+    /** The device's name for logs and the manifest. */
+    public String label() {
+      return label;
+    }
 
     /** Whether this device is a GPU (CUDA ordinal, GPU semaphore, out-of-memory halving). */
     public boolean gpu() {

@@ -410,14 +410,7 @@ public final class StagePlan {
     info.put("min_distance", settings.minDistance());
     info.put("accuracy", settings.lowAccuracy() ? "low" : "high");
     languageDetection = info;
-    LOG.info(
-        "language: {} (detector: {} languages, min distance {}, {} accuracy)",
-        hasColumn && mode.equals("auto")
-            ? "from column '" + conf.get(SiftKeys.COLUMN_LANGUAGE) + "', detected where blank"
-            : "detected from every caption",
-        settings.languages().isEmpty() ? "all" : settings.languages(),
-        settings.minDistance(),
-        settings.lowAccuracy() ? "low" : "high");
+    LOG.info("language of each caption: {}", info);
     return rows.withColumn(Columns.LANGUAGE, code);
   }
 
