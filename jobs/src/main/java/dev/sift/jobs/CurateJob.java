@@ -6,6 +6,7 @@ import dev.sift.curation.models.Captioner;
 import dev.sift.curation.models.ClipModel;
 import dev.sift.curation.models.Devices;
 import dev.sift.curation.models.EmbeddingHead;
+import dev.sift.jobs.config.Redaction;
 import dev.sift.jobs.config.SiftConf;
 import dev.sift.jobs.config.SiftKeys;
 import dev.sift.jobs.pipeline.Columns;
@@ -60,6 +61,8 @@ public final class CurateJob {
     }
     List<Stage> stages = StagePlan.stagesFor(conf, command);
     checkDevice(conf.get(SiftKeys.DEVICE));
+    // Built before any work, so a bad spark.redaction.regex fails at start-up.
+    Redaction redaction = Redaction.forRun(conf, spark.sparkContext().getConf());
     OutputWriter out = new OutputWriter(spark, outPath);
     InputReader.Input input =
         command == Command.BALANCE
@@ -146,7 +149,7 @@ public final class CurateJob {
     manifest.put("finished_at", Instant.now().toString());
     manifest.put("config_source", conf.source());
     manifest.put("config", conf.resolved());
-    manifest.put("spark_config", conf.sparkSettings());
+    manifest.put("spark_config", redaction.apply(conf.sparkSettings()));
     Map<String, Object> inputInfo = new LinkedHashMap<>();
     inputInfo.put("path", conf.get(SiftKeys.INPUT_PATH));
     inputInfo.put("format", conf.get(SiftKeys.INPUT_FORMAT));
