@@ -43,6 +43,9 @@ public final class CurateJob {
   /** Input files named in the manifest; a run over more lists the first ones and the count. */
   private static final int MAX_MANIFEST_FILES = 10_000;
 
+  /** Spark's key for the GPUs each executor asks for. */
+  static final String GPU_AMOUNT = "spark.executor.resource.gpu.amount";
+
   /** What a finished run reports to the command line. */
   public record Result(String output, long input, long accepted, long rejected) {}
 
@@ -60,7 +63,10 @@ public final class CurateJob {
           "no output: set sift.output.path in the config file or give --output DIR");
     }
     List<Stage> stages = StagePlan.stagesFor(conf, command);
-    checkDevice(conf.get(SiftKeys.DEVICE));
+    checkDevice(
+        spark,
+        conf.get(SiftKeys.DEVICE),
+        stages.contains(Stage.SCORE) || stages.contains(Stage.RECAPTION));
     // Built before any work, so a bad spark.redaction.regex fails at start-up.
     Redaction redaction = Redaction.forRun(conf, spark.sparkContext().getConf());
     OutputWriter out = new OutputWriter(spark, outPath);
@@ -225,7 +231,10 @@ public final class CurateJob {
    * {@code sift.device = cuda} or {@code tensorrt} must fail at start-up, not when the first model
    * loads on an executor hours later. {@code auto} is resolved by the stages that load models.
    */
-  private static void checkDevice(String device) {
+  private static void checkDevice(SparkSession spark, String device, boolean modelStage) {
+    if (modelStage) {
+      checkGpuScheduling(spark.sparkContext(), device);
+    }
     if (!device.equals("auto") && !device.equals("cpu")) {
       try {
         Devices.resolve(device, Devices.available());
@@ -233,6 +242,39 @@ public final class CurateJob {
         throw new SiftUserException(e.getMessage(), e);
       }
     }
+  }
+
+  /**
+   * On a cluster master a GPU comes from Spark's resource scheduling, which gives each task its own
+   * device: without it every executor of a node would run on device 0. A GPU device without {@code
+   * spark.executor.resource.gpu.amount} fails at start-up; {@code auto}, which may end on the CPU,
+   * warns once.
+   */
+  static void checkGpuScheduling(org.apache.spark.SparkContext sc, String device) {
+    if (sc.isLocal() || device.equals("cpu") || sc.getConf().contains(GPU_AMOUNT)) {
+      return;
+    }
+    if (device.equals("auto")) {
+      LOG.warn(
+          "sift.device = auto on the cluster master {} without {}: an executor that finds a GPU"
+              + " uses device 0, shared with every other executor of its node. Ask Spark for GPUs"
+              + " ({} = 1 and spark.task.resource.gpu.amount, see README \"Running on a"
+              + " cluster\"), or set sift.device = cpu.",
+          sc.master(),
+          GPU_AMOUNT,
+          GPU_AMOUNT);
+      return;
+    }
+    throw new SiftUserException(
+        "sift.device = "
+            + device
+            + " on the cluster master "
+            + sc.master()
+            + " needs "
+            + GPU_AMOUNT
+            + " (and spark.task.resource.gpu.amount, with a discovery script such as"
+            + " conf/gpu-discovery.sh): without Spark's GPU scheduling every executor of a node"
+            + " would use GPU 0");
   }
 
   /**
@@ -245,7 +287,7 @@ public final class CurateJob {
       throw new SiftUserException(
           "sift.score.enabled = true needs sift.score.model: a CLIP model directory (ONNX)");
     }
-    java.nio.file.Path path = localModel(spark, SiftKeys.SCORE_MODEL.name(), dir);
+    java.nio.file.Path path = localModel(spark, conf, SiftKeys.SCORE_MODEL.name(), dir);
     if (!java.nio.file.Files.isDirectory(path)) {
       throw new SiftUserException("sift.score.model = " + dir + " is not a directory");
     }
@@ -264,7 +306,8 @@ public final class CurateJob {
       }
       LOG.info("CLIP model {}: {}", dir, model);
       for (Map.Entry<String, Object> head : conf.get(SiftKeys.SCORE_HEADS).entrySet()) {
-        files.add(checkHead(spark, head.getKey(), (String) head.getValue(), model.embeddingDim()));
+        files.add(
+            checkHead(spark, conf, head.getKey(), (String) head.getValue(), model.embeddingDim()));
       }
       for (String bounded : conf.get(SiftKeys.FILTER_HEADS).keySet()) {
         if (!conf.get(SiftKeys.SCORE_HEADS).containsKey(bounded)) {
@@ -309,16 +352,18 @@ public final class CurateJob {
   }
 
   /**
-   * The local copy of a model path: a path on a cluster file system ({@code s3a://}, {@code
-   * hdfs://}) is shipped to the executors by Spark first ({@link ModelFiles}).
+   * The driver's copy of a model path, after shipping it to the executors where they need it
+   * ({@link ModelFiles}): a path on a cluster file system ({@code s3a://}, {@code hdfs://}) always;
+   * a local one under a cluster master unless {@code sift.models.local-paths = shared}.
    */
-  private static java.nio.file.Path localModel(SparkSession spark, String key, String path) {
+  private static java.nio.file.Path localModel(
+      SparkSession spark, SiftConf conf, String key, String path) {
     try {
-      ModelFiles.ship(spark.sparkContext(), key, path);
+      ModelFiles.ship(spark, key, path, conf.get(SiftKeys.MODELS_LOCAL_PATHS).equals("shared"));
     } catch (IllegalArgumentException e) {
       throw new SiftUserException(e.getMessage(), e);
     }
-    return ModelFiles.local(path);
+    return ModelFiles.remote(path) ? ModelFiles.local(path) : ModelFiles.localPath(path);
   }
 
   /** Opens the captioner on the driver, so a wrong directory fails at start-up. */
@@ -328,7 +373,7 @@ public final class CurateJob {
       throw new SiftUserException(
           "sift.recaption.enabled = true needs sift.recaption.model: a captioner directory (ONNX)");
     }
-    java.nio.file.Path path = localModel(spark, SiftKeys.RECAPTION_MODEL.name(), dir);
+    java.nio.file.Path path = localModel(spark, conf, SiftKeys.RECAPTION_MODEL.name(), dir);
     if (!java.nio.file.Files.isDirectory(path)) {
       throw new SiftUserException("sift.recaption.model = " + dir + " is not a directory");
     }
@@ -353,8 +398,10 @@ public final class CurateJob {
 
   /** Opens a head on the driver: a missing file or a width other than CLIP's fails at start-up. */
   private static Map<String, Object> checkHead(
-      SparkSession spark, String name, String file, int clipDim) throws java.io.IOException {
-    java.nio.file.Path path = localModel(spark, SiftKeys.SCORE_HEADS.name() + "." + name, file);
+      SparkSession spark, SiftConf conf, String name, String file, int clipDim)
+      throws java.io.IOException {
+    java.nio.file.Path path =
+        localModel(spark, conf, SiftKeys.SCORE_HEADS.name() + "." + name, file);
     try (EmbeddingHead head = EmbeddingHead.open(name, path, ClipModel.Options.cpu(1))) {
       if (head.inputDim() > 0 && clipDim > 0 && head.inputDim() != clipDim) {
         throw new SiftUserException(

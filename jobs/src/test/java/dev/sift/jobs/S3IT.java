@@ -209,7 +209,8 @@ class S3IT extends SparkTestBase {
     assertThat(r.exitCode()).as(r.output()).isZero();
     // The model was shipped by Spark and opened from the driver's fetched copy.
     assertThat(r.output()).contains("CLIP model " + s3("models/tiny-clip") + ": ClipModel[");
-    assertThat(r.output()).containsPattern("userFiles-[^/]+/tiny-clip");
+    // Spark 4 keeps a session's files in a directory of the session's uuid.
+    assertThat(r.output()).containsPattern("userFiles-[^/]+/([0-9a-f-]{36}/)?tiny-clip");
 
     // Every output is on the server: read it back through S3A, and find it in the server's store.
     List<Row> accepted = spark.read().parquet(s3("out/accepted")).collectAsList();

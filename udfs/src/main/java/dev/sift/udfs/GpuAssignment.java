@@ -43,6 +43,19 @@ public final class GpuAssignment {
     }
   }
 
+  /**
+   * The GPU addresses Spark gave the running task, comma-separated ({@code "1"}), or null outside a
+   * task or without a GPU. For the manifest: it is recorded even when the model ends on the CPU.
+   */
+  public static String currentAddresses() {
+    TaskContext task = TaskContext.get();
+    ResourceInformation gpu =
+        task == null
+            ? null
+            : scala.jdk.javaapi.CollectionConverters.asJava(task.resources()).get(GPU);
+    return gpu == null || gpu.addresses().length == 0 ? null : String.join(",", gpu.addresses());
+  }
+
   /** The device id of the running task, or {@link #NONE} outside a task or without a GPU. */
   public static int currentTask() {
     TaskContext task = TaskContext.get();

@@ -7,6 +7,8 @@ import dev.sift.curation.models.Generation;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One {@link ClipModel} (and one {@link EmbeddingHead} per head) per executor JVM and (model
@@ -17,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Thread-safe.
  */
 public final class ModelCache {
+  private static final Logger LOG = LoggerFactory.getLogger(ModelCache.class);
   private static final ConcurrentHashMap<String, ClipModel> CLIP = new ConcurrentHashMap<>();
   private static final ConcurrentHashMap<String, EmbeddingHead> HEADS = new ConcurrentHashMap<>();
   private static final ConcurrentHashMap<String, Captioner> CAPTIONERS = new ConcurrentHashMap<>();
@@ -42,7 +45,17 @@ public final class ModelCache {
         key,
         k -> {
           try {
-            return ClipModel.open(ModelFiles.local(directory), options);
+            long t0 = System.nanoTime();
+            java.nio.file.Path local = ModelFiles.local(directory);
+            ClipModel model = ClipModel.open(local, options);
+            // Once per executor and model: where its files came from and what opening cost.
+            LOG.info(
+                "opened CLIP model {} from {} on {} in {} ms",
+                directory,
+                local,
+                options,
+                (System.nanoTime() - t0) / 1_000_000);
+            return model;
           } catch (IOException e) {
             throw new UncheckedIOException("cannot open CLIP model " + directory, e);
           }

@@ -50,9 +50,15 @@ public final class TaskDevice {
     return host + "/executor " + (env == null ? "?" : env.executorId());
   }
 
-  /** {@code host/executor id: CPU} or {@code …: CUDA:1}. */
+  /**
+   * {@code host/executor id: CPU} or {@code …: CUDA:1}; with the GPU Spark assigned the task when
+   * it assigned one, {@code host/executor id (Spark GPU 1): CPU}, so a GPU Spark handed out but the
+   * model did not use shows in the manifest.
+   */
   public static String describe(ClipModel.Options options) {
+    String assigned = GpuAssignment.currentAddresses();
     return executorName()
+        + (assigned == null ? "" : " (Spark GPU " + assigned + ")")
         + ": "
         + options.device()
         + (options.device().gpu() ? ":" + options.deviceId() : "");

@@ -182,7 +182,38 @@ public final class ConfigLoader {
                   + " problems:\n  - "
                   + String.join("\n  - ", problems));
     }
+    resolveModelPaths(values);
     return new SiftConf(values, userSet, spark, source);
+  }
+
+  /**
+   * Model paths are opened by executors, whose working directory is their worker's, not the
+   * driver's: a relative local path is made absolute here, on the driver, once.
+   */
+  private static void resolveModelPaths(Map<String, Object> values) {
+    for (ConfigKey<String> key : List.of(SiftKeys.SCORE_MODEL, SiftKeys.RECAPTION_MODEL)) {
+      values.computeIfPresent(key.name(), (k, v) -> onDriver((String) v));
+    }
+    values.computeIfPresent(
+        SiftKeys.SCORE_HEADS.name(),
+        (k, v) -> {
+          Map<String, Object> heads = new LinkedHashMap<>();
+          ((Map<?, ?>) v)
+              .forEach(
+                  (name, file) -> heads.put(String.valueOf(name), onDriver(String.valueOf(file))));
+          return heads;
+        });
+  }
+
+  /** {@code path} made absolute against this JVM's working directory when local and relative. */
+  static String onDriver(String path) {
+    if (path == null
+        || path.isBlank()
+        || new org.apache.hadoop.fs.Path(path).toUri().getScheme() != null) {
+      return path;
+    }
+    Path p = Path.of(path);
+    return p.isAbsolute() ? path : p.toAbsolutePath().normalize().toString();
   }
 
   private static String quote(String key) {

@@ -120,6 +120,19 @@ public final class SiftKeys {
                       + " lets TensorRT use float16; `auto` uses CUDA when present and otherwise"
                       + " the CPU, with one warning.")
               .choice("auto", "auto", "cpu", "cuda", "tensorrt", "tensorrt-fp16"));
+  public static final ConfigKey<String> MODELS_LOCAL_PATHS =
+      register(
+          key("sift.models.local-paths")
+              .doc(
+                  "How a model path on the driver's own disk (sift.score.model,"
+                      + " sift.recaption.model, sift.score.heads) reaches executors of a cluster"
+                      + " master (standalone, YARN, Kubernetes): `ship` packs it on the driver"
+                      + " into one tar archive that Spark hands to every executor"
+                      + " (SparkContext.addArchive); `shared` uses it where it is, for a disk"
+                      + " every executor mounts at the same path (NFS, a baked image). Relative"
+                      + " paths are made absolute on the driver at start-up either way. A local"
+                      + " master (local[*]) always uses the path where it is.")
+              .choice("ship", "ship", "shared"));
   public static final ConfigKey<String> SPARK_MASTER =
       register(
           key("sift.spark.master")
@@ -354,9 +367,9 @@ public final class SiftKeys {
               .doc(
                   "CLIP model directory: vision_model.onnx + text_model.onnx (Hugging Face /"
                       + " Optimum) or visual.onnx + textual.onnx (OpenCLIP), with tokenizer.json"
-                      + " and preprocessor_config.json. A local path must exist on every"
-                      + " executor; a path on a cluster file system (s3a://, hdfs://, any Hadoop"
-                      + " scheme) is shipped to the executors by Spark (SparkContext.addFile).")
+                      + " and preprocessor_config.json. A path on a cluster file system (s3a://, hdfs://,"
+                      + " any Hadoop scheme) is shipped to the executors by Spark"
+                      + " (SparkContext.addFile); a local path as sift.models.local-paths says.")
               .string(null));
   public static final ConfigKey<Integer> SCORE_BATCH_SIZE =
       register(

@@ -179,4 +179,22 @@ class ConfigLoaderTest {
     assertThat(ConfigLoader.levenshtein("", "abc")).isEqualTo(3);
     assertThat(ConfigLoader.levenshtein("same", "same")).isZero();
   }
+
+  @Test
+  void relativeModelPathsAreMadeAbsoluteOnTheDriverOthersAreKept() {
+    Path cwd = Path.of("").toAbsolutePath();
+    SiftConf conf =
+        load(
+            "sift.score.model=models/clip",
+            "sift.recaption.model=s3a://bucket/captioner",
+            "sift.score.heads={ aesthetic = \"heads/../heads/a.onnx\", nsfw = \"/abs/n.onnx\" }",
+            "sift.input.path=data/in.parquet");
+    assertThat(conf.get(SiftKeys.SCORE_MODEL)).isEqualTo(cwd.resolve("models/clip").toString());
+    assertThat(conf.get(SiftKeys.RECAPTION_MODEL)).isEqualTo("s3a://bucket/captioner");
+    assertThat(conf.get(SiftKeys.SCORE_HEADS))
+        .containsEntry("aesthetic", cwd.resolve("heads/a.onnx").toString())
+        .containsEntry("nsfw", "/abs/n.onnx");
+    // Spark qualifies input and output paths on the driver itself.
+    assertThat(conf.get(SiftKeys.INPUT_PATH)).isEqualTo("data/in.parquet");
+  }
 }
