@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # Decode + CLIP preprocessing images/s on one core: Sift (libjpeg-turbo and libwebp where the
 # system has them, else ImageIO + TwelveMonkeys; its own antialiased bicubic) and Python PIL as CLIPImageProcessor does it
-# (../shared/bench/pil_reference.py), measured in the same run on the same files, with the ratio;
+# (scripts/reference/pil_reference.py), measured in the same run on the same files, with the ratio;
 # then end-to-end `score` rows/s on the bundled sample with the tiny CLIP on both cores.
 #   scripts/bench-decode.sh
 # Needs Debian's python3-pil, python3-numpy, libturbojpeg0 and libwebp7.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-shared="$(cd .. && pwd)/shared"
 py=/usr/bin/python3
 "$py" -c 'import PIL, numpy' 2>/dev/null || {
   echo "needs Debian's python3-pil and python3-numpy for $py" >&2; exit 2; }
@@ -25,13 +24,13 @@ measure() {
     | sed -n 's/^SIFT_IMAGES_PER_S=//p')
   fast=$(taskset -c 0 java -cp "$cp" dev.sift.curation.bench.DecodeBenchmark 5 fast "$@" \
     | sed -n 's/^SIFT_IMAGES_PER_S=//p')
-  pil=$(taskset -c 0 "$py" "$shared/bench/pil_reference.py" "$@" | sed -n 's/^\([0-9.]*\) images\/s.*/\1/p')
+  pil=$(taskset -c 0 "$py" scripts/reference/pil_reference.py "$@" | sed -n 's/^\([0-9.]*\) images\/s.*/\1/p')
   "$py" -c "print(f'   exact {float($sift):7.1f}/s  fast {float($fast):7.1f}/s  PIL {float($pil):7.1f}/s   exact/PIL {float($sift)/float($pil):.2f}  fast/PIL {float($fast)/float($pil):.2f}')"
 }
 
 fixtures=curation/src/test/resources/fixtures/images
 readable=$(ls "$fixtures"/* | grep -v broken)
-measure "real photographs (data/photos)" "$shared"/data/photos/*.jpg
+measure "real photographs (data/photos)" data/photos/*.jpg
 # shellcheck disable=SC2086
 measure "fixture images, every kind (broken ones left out)" $readable
 # shellcheck disable=SC2086

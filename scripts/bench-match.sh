@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# Concept-matching speed on one core, with GNU grep -F -f (../shared/bench/grep_reference.sh)
+# Concept-matching speed on one core, with GNU grep -F -f (scripts/reference/grep_reference.sh)
 # on the same spaced captions and entries as the speed limit, measured in the same run.
 #   scripts/bench-match.sh [REPEAT]        (default 100: the 10,000 real alt-texts x 100)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeat="${1:-100}"
-shared="$(cd .. && pwd)/shared"
 source bin/lib/jvm-options.sh
 mvn -B -q install -DskipTests -Dspotless.check.skip=true
 mvn -B -q -pl jobs dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
@@ -14,7 +13,7 @@ taskset -c 0 java "${SIFT_SPARK_JVM_OPTS[@]}" -Dlog4j2.configurationFile=conf/lo
   -cp "jobs/target/test-classes:jobs/target/classes:$(cat jobs/target/test-classpath.txt)" \
   dev.sift.jobs.bench.MatchBenchmark data/web-alt-text-10k/alt-text-10k.parquet TEXT \
   data/metaclip/metadata_proxy_wordnet30.json "$repeat" "$work/captions.txt" | tee "$work/sift.txt"
-taskset -c 0 bash "$shared/bench/grep_reference.sh" "$work/captions.txt" \
+taskset -c 0 bash scripts/reference/grep_reference.sh "$work/captions.txt" \
   data/metaclip/metadata_proxy_wordnet30.json "$repeat" | tee "$work/grep.txt"
 python3 - "$work/sift.txt" "$work/grep.txt" <<'PY'
 import re, sys

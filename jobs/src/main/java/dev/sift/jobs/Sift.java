@@ -53,7 +53,7 @@ public final class Sift implements Callable<Integer> {
     return EXIT_USER_ERROR;
   }
 
-  /** Options every command takes (DESIGN.md's command line). */
+  /** Options every command takes (docs/design.md's command line). */
   static final class RunOptions {
     @Option(
         names = "--config",
@@ -92,7 +92,7 @@ public final class Sift implements Callable<Integer> {
       mixinStandardHelpOptions = true,
       description =
           "Run the whole pipeline: read, text, match, balance, decode, score,"
-              + " recaption, filter, write (stages not available yet stay off).")
+              + " recaption, filter, write; each stage as its sift.<stage>.enabled says.")
   static final class Curate implements Callable<Integer> {
     @Mixin RunOptions options;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -263,6 +263,9 @@ public final class Sift implements Callable<Integer> {
       out.printf("  rejected:       %s/rejected%n", r.output());
       out.printf("  concept counts: %s/concept_counts%n", r.output());
       out.printf("  manifest:       %s/_MANIFEST.json%n", r.output());
+      out.printf(
+          "  report:         %s/%s/%s%n",
+          r.output(), dev.sift.jobs.report.ReportJob.DIR, dev.sift.jobs.report.ReportJob.HTML_FILE);
       out.flush();
       return 0;
     } finally {
@@ -288,7 +291,7 @@ public final class Sift implements Callable<Integer> {
     return builder.getOrCreate();
   }
 
-  /** The command line with every command of DESIGN.md, ready to execute. */
+  /** The command line with every command of docs/design.md, ready to execute. */
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Sift());
     cli.addSubcommand("curate", new Curate());

@@ -14,6 +14,32 @@ class CliTest {
         .contains("curate", "match", "balance", "score", "recaption", "report", "build-metadata");
   }
 
+  /**
+   * The README's command table and {@code sift --help} name the same commands: a command added,
+   * removed or renamed on one side only fails here.
+   */
+  @Test
+  void readmeCommandTableIsWhatHelpLists() throws Exception {
+    String readme = java.nio.file.Files.readString(dev.sift.udfs.SparkTestBase.repo("README.md"));
+    int start = readme.indexOf("## Command line");
+    String section = readme.substring(start, readme.indexOf("\n## ", start + 1));
+    java.util.Set<String> documented = new java.util.TreeSet<>();
+    java.util.regex.Matcher row =
+        java.util.regex.Pattern.compile("(?m)^\\| `([a-z-]+)` \\|").matcher(section);
+    while (row.find()) {
+      documented.add(row.group(1));
+    }
+    SiftRun help = SiftRun.of("--help");
+    java.util.Set<String> listed = new java.util.TreeSet<>();
+    java.util.regex.Matcher line =
+        java.util.regex.Pattern.compile("(?m)^  ([a-z-]+)  ").matcher(help.out());
+    while (line.find()) {
+      listed.add(line.group(1));
+    }
+    assertThat(listed).as(help.out()).isNotEmpty();
+    assertThat(documented).as("README's command table against sift --help").isEqualTo(listed);
+  }
+
   @Test
   void commandHelpListsTheOptions() {
     SiftRun run = SiftRun.of("curate", "--help");

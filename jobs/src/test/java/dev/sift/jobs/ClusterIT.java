@@ -89,7 +89,7 @@ class ClusterIT extends SparkTestBase {
             List.of(
                 "curate",
                 "--config",
-                "conf/sample-report.conf",
+                "conf/sample.conf",
                 "--input",
                 input,
                 "--output",

@@ -34,7 +34,7 @@ class CurateSampleTest extends SparkTestBase {
         SiftRun.of(
             "curate",
             "--config",
-            repo("conf/sample.conf").toString(),
+            repo("conf/sample-checks.conf").toString(),
             "--input",
             sample,
             "--output",

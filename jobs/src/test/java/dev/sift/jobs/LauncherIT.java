@@ -37,11 +37,22 @@ class LauncherIT {
                 "--set",
                 "sift.progress.interval=1s"));
     assertThat(run.exitCode()).as(run.output()).isZero();
-    assertThat(run.output()).contains("317 input rows", out.resolve("accepted").toString());
+    assertThat(run.output())
+        .contains(
+            "317 input rows",
+            out.resolve("accepted").toString(),
+            out.resolve("report/report.html").toString());
     // Progress lines name each stage with rows done and a rate.
     assertThat(run.output())
         .containsPattern("progress after \\d+s: text [\\d,]+ rows \\([\\d,]+ rows/s\\)")
-        .containsPattern("decode [\\d,]+ rows");
+        .containsPattern("decode [\\d,]+ rows")
+        .containsPattern("score [\\d,]+ rows");
+    // The first command shows the product: every stage the bundled models allow, and the report.
+    JsonNode stages = SiftRun.manifest(out).get("stages");
+    for (String stage : List.of("text", "match", "balance", "decode", "score", "filter")) {
+      assertThat(stages.get(stage).asText()).as(stage).startsWith("ran");
+    }
+    assertThat(out.resolve("report/report.html")).isNotEmptyFile();
     JsonNode counts = SiftRun.manifest(out).get("counts");
     assertThat(counts.get("accepted").asLong() + counts.get("rejected").asLong())
         .isEqualTo(counts.get("input").asLong())

@@ -10,7 +10,7 @@ import java.util.Locale;
 
 /**
  * Decode + CLIP preprocessing speed on the calling thread, the way {@code
- * ../shared/bench/pil_reference.py} measures PIL: the files are read into memory, every one is
+ * scripts/reference/pil_reference.py} measures PIL: the files are read into memory, every one is
  * decoded and preprocessed once to warm up, then all of them in turn for {@code seconds}. Run under
  * {@code taskset -c 0} for a per-core figure; {@code scripts/bench-decode.sh} does that and runs
  * the PIL reference on the same files in the same run.

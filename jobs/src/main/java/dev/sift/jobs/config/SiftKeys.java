@@ -11,10 +11,10 @@ import java.util.Map;
  * Loading ({@link ConfigLoader}), validation, the manifest and the generated reference ({@link
  * ConfigDocs}) all read this list; a key that is not here does not exist.
  *
- * <p>The keys named in DESIGN.md ({@code sift.input.*}, {@code sift.output.*}, {@code sift.device},
- * {@code sift.spark.master}, {@code sift.match.metadata}, {@code sift.balance.t}, {@code
- * sift.balance.seed}, {@code sift.score.model}, {@code sift.recaption.model}) are relied on by
- * users' scripts: never rename them.
+ * <p>The keys named in docs/design.md ({@code sift.input.*}, {@code sift.output.*}, {@code
+ * sift.device}, {@code sift.spark.master}, {@code sift.match.metadata}, {@code sift.balance.t},
+ * {@code sift.balance.seed}, {@code sift.score.model}, {@code sift.recaption.model}) are relied on
+ * by users' scripts: never rename them.
  */
 public final class SiftKeys {
   private static final List<ConfigKey<?>> KEYS = new ArrayList<>();
@@ -360,7 +360,12 @@ public final class SiftKeys {
 
   // ---- score ----
   public static final ConfigKey<Boolean> SCORE_ENABLED =
-      register(key("sift.score.enabled").doc("Run CLIP scoring (not available yet).").bool(false));
+      register(
+          key("sift.score.enabled")
+              .doc(
+                  "Run CLIP scoring: decode every image, embed it and its caption with"
+                      + " sift.score.model, write the cosine as clip_score.")
+              .bool(false));
   public static final ConfigKey<String> SCORE_MODEL =
       register(
           key("sift.score.model")

@@ -57,7 +57,7 @@ class ReportBrowserIT extends SparkTestBase {
     // is relocated.
     dev.sift.jobs.config.SiftConf conf =
         dev.sift.jobs.config.ConfigLoader.load(
-            repo("conf/sample-report.conf"),
+            repo("conf/sample.conf"),
             List.of(
                 "sift.score.model=" + repo("curation/src/test/resources/fixtures/tiny-clip"),
                 "sift.match.metadata=" + repo("data/metaclip/metadata_proxy_wordnet30.json")),

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The report of the sample curated through every stage (conf/sample-report.conf with the tiny
- * model), checked against figures computed here independently from the written rows.
+ * The report of the sample curated through every stage (conf/sample.conf with the tiny model),
+ * checked against figures computed here independently from the written rows.
  */
 class ReportJobTest extends SparkTestBase {
   @TempDir static Path tmp;
@@ -37,7 +37,7 @@ class ReportJobTest extends SparkTestBase {
             java.util.List.of(
                 "curate",
                 "--config",
-                repo("conf/sample-report.conf").toString(),
+                repo("conf/sample.conf").toString(),
                 "--input",
                 repo("data/sample/sample.parquet").toString(),
                 "--output",
