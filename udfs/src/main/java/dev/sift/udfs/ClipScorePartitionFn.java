@@ -11,7 +11,6 @@ import dev.sift.curation.models.Float16;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
@@ -37,7 +36,6 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
   private static final Logger LOG = LoggerFactory.getLogger(ClipScorePartitionFn.class);
   private static final java.util.concurrent.atomic.AtomicBoolean WARNED_FAST =
       new java.util.concurrent.atomic.AtomicBoolean();
-  private static final ConcurrentHashMap<String, ShrinkingBatch> LIMITS = new ConcurrentHashMap<>();
 
   /**
    * How the stage runs on an executor, beyond the model directory and device.
@@ -122,19 +120,12 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
     settings.heads().forEach((name, file) -> heads.add(ModelCache.head(name, file, options)));
     boolean gpu = options.device().gpu();
     metrics.device(TaskDevice.describe(options));
-    ShrinkingBatch limit =
-        LIMITS.computeIfAbsent(
-            modelDir + "|" + options,
-            k ->
-                new ShrinkingBatch(
-                    settings.batchSize(),
-                    (from, to, e) ->
-                        LOG.warn(
-                            "{} ran out of memory on a batch of {}; batch size now {}: {}",
-                            modelDir,
-                            from,
-                            to,
-                            e.getMessage())));
+    ShrinkingBatch limit = ModelLimits.of(modelDir, options, settings.batchSize());
+    List<ShrinkingBatch> headLimits = new ArrayList<>();
+    settings
+        .heads()
+        .values()
+        .forEach(file -> headLimits.add(ModelLimits.of(file, options, settings.batchSize())));
     ClipPreprocessor preprocessor = model.preprocessor();
     ImageDecoder decoder =
         new ImageDecoder(
@@ -152,7 +143,7 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
             pool,
             settings.prefetchBatches());
     return new BatchedRows(
-        batches, batch -> scoreBatch(batch, model, heads, limit, gpu, length), metrics);
+        batches, batch -> scoreBatch(batch, model, heads, limit, headLimits, gpu, length), metrics);
   }
 
   private List<Row> scoreBatch(
@@ -160,6 +151,7 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
       ClipModel model,
       List<EmbeddingHead> heads,
       ShrinkingBatch limit,
+      List<ShrinkingBatch> headLimits,
       boolean gpu,
       int length) {
     List<Object[]> rows = batch.rows();
@@ -208,7 +200,28 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
       float[][] headValues = new float[heads.size()][];
       for (int h = 0; h < heads.size(); h++) {
         EmbeddingHead head = heads.get(h);
-        headValues[h] = onDevice(gpu, () -> head.run(images));
+        List<Float> values =
+            headLimits
+                .get(h)
+                .runRows(
+                    n,
+                    (start, count) -> {
+                      float[] v =
+                          onDevice(
+                              gpu,
+                              () ->
+                                  head.run(
+                                      java.util.Arrays.copyOfRange(images, start, start + count)));
+                      List<Float> boxed = new ArrayList<>(v.length);
+                      for (float x : v) {
+                        boxed.add(x);
+                      }
+                      return boxed;
+                    });
+        headValues[h] = new float[n];
+        for (int i = 0; i < n; i++) {
+          headValues[h][i] = values.get(i);
+        }
       }
       metrics.batch(n, System.nanoTime() - t0);
       for (int r = 0; r < rows.size(); r++) {

@@ -2,6 +2,7 @@ package dev.sift.udfs;
 
 import dev.sift.curation.Reject;
 import dev.sift.curation.batch.DecodeAhead;
+import dev.sift.curation.batch.ShrinkingBatch;
 import dev.sift.curation.image.ClipPreprocessor;
 import dev.sift.curation.image.ImageDecodeException;
 import dev.sift.curation.image.ImageDecoder;
@@ -144,7 +145,16 @@ public final class RecaptionPartitionFn implements MapPartitionsFunction<Row, Ro
             settings.prefetchBatches());
     return new BatchedRows(
         batches,
-        batch -> captionBatch(batch, captioner, clip, gpu, capLength, clipLength),
+        batch ->
+            captionBatch(
+                batch,
+                captioner,
+                clip,
+                ModelLimits.of(settings.captionerDir(), options, settings.batchSize()),
+                ModelLimits.of(settings.clipDir(), options, settings.batchSize()),
+                gpu,
+                capLength,
+                clipLength),
         metrics);
   }
 
@@ -173,6 +183,8 @@ public final class RecaptionPartitionFn implements MapPartitionsFunction<Row, Ro
       DecodeAhead.Batch<Object[]> batch,
       Captioner captioner,
       ClipModel clip,
+      ShrinkingBatch captionerLimit,
+      ShrinkingBatch clipLimit,
       boolean gpu,
       int capLength,
       int clipLength) {
@@ -199,11 +211,28 @@ public final class RecaptionPartitionFn implements MapPartitionsFunction<Row, Ro
         System.arraycopy(buffer, k * slot, capPixels, k * capLength, capLength);
         System.arraycopy(buffer, k * slot + capLength, clipPixels, k * clipLength, clipLength);
       }
-      List<Captioner.Caption> captions = onDevice(gpu, () -> captioner.generate(capPixels, n));
+      // Every model call halves its batch on device out-of-memory, as the score stage's do.
+      List<Captioner.Caption> captions =
+          captionerLimit.runRows(
+              n,
+              (start, count) ->
+                  onDevice(
+                      gpu,
+                      () -> captioner.generate(slice(capPixels, start, count, capLength), count)));
       List<String> texts = new ArrayList<>(n);
       captions.forEach(c -> texts.add(c.text()));
-      float[][] images = onDevice(gpu, () -> clip.embedImages(clipPixels, n));
-      float[][] embedded = onDevice(gpu, () -> clip.embedTexts(texts));
+      float[][] images =
+          clipLimit.run(
+              n,
+              (start, count) ->
+                  onDevice(
+                      gpu,
+                      () -> clip.embedImages(slice(clipPixels, start, count, clipLength), count)));
+      float[][] embedded =
+          clipLimit.run(
+              n,
+              (start, count) ->
+                  onDevice(gpu, () -> clip.embedTexts(texts.subList(start, start + count))));
       metrics.batch(n, System.nanoTime() - t0);
       for (int r = 0; r < rows.size(); r++) {
         int s = batch.slot()[r];
@@ -219,6 +248,13 @@ public final class RecaptionPartitionFn implements MapPartitionsFunction<Row, Ro
       out.add(RowFactory.create(values));
     }
     return out;
+  }
+
+  /** Rows {@code start .. start+count-1} of a batch of {@code length} floats per row. */
+  private static float[] slice(float[] pixels, int start, int count, int length) {
+    return start == 0 && count * length == pixels.length
+        ? pixels
+        : java.util.Arrays.copyOfRange(pixels, start * length, (start + count) * length);
   }
 
   private <R> R onDevice(boolean gpu, java.util.function.Supplier<R> call) {

@@ -1,5 +1,8 @@
 package dev.sift.curation.batch;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,6 +21,15 @@ public final class ShrinkingBatch {
   @FunctionalInterface
   public interface Call {
     float[][] run(int start, int count);
+  }
+
+  /**
+   * A model call over rows {@code start .. start+count-1} with one result of any type per row (a
+   * caption, a head's value), in order.
+   */
+  @FunctionalInterface
+  public interface RowsCall<T> {
+    List<T> run(int start, int count);
   }
 
   /** Told each time the limit halves: the old and new limit and the failure that caused it. */
@@ -51,11 +63,24 @@ public final class ShrinkingBatch {
    *     when it is one on a single row
    */
   public float[][] run(int n, Call call) {
-    float[][] out = new float[n][];
+    return runRows(n, (start, count) -> Arrays.asList(call.run(start, count)))
+        .toArray(float[][]::new);
+  }
+
+  /**
+   * {@link #run} for calls whose result per row is not an embedding: captions, head values.
+   *
+   * @return the results of every row, in order
+   * @throws RuntimeException what {@code call} threw when it is not an out-of-memory failure, or
+   *     when it is one on a single row
+   * @throws IllegalStateException when a call returns another number of results than rows
+   */
+  public <T> List<T> runRows(int n, RowsCall<T> call) {
+    List<T> out = new ArrayList<>(n);
     int start = 0;
     while (start < n) {
       int size = Math.min(limit.get(), n - start);
-      float[][] part;
+      List<T> part;
       try {
         part = call.run(start, size);
       } catch (RuntimeException e) {
@@ -68,7 +93,11 @@ public final class ShrinkingBatch {
         listener.shrunk(size, to, e);
         continue;
       }
-      System.arraycopy(part, 0, out, start, size);
+      if (part.size() != size) {
+        throw new IllegalStateException(
+            "a model call over " + size + " rows gave " + part.size() + " results");
+      }
+      out.addAll(part);
       start += size;
     }
     return out;

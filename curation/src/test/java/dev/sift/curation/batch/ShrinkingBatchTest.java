@@ -74,4 +74,32 @@ class ShrinkingBatchTest {
     assertThat(ShrinkingBatch.isOutOfMemory(new RuntimeException("x", new OutOfMemoryError())))
         .isFalse();
   }
+
+  @Test
+  void captionsAndHeadValuesHalveTheSameWay() {
+    // A captioner that fits 3 images per call: its captions come back whole and in order.
+    List<String> log = new ArrayList<>();
+    ShrinkingBatch s = new ShrinkingBatch(8, (from, to, e) -> log.add(from + "->" + to));
+    List<Integer> calls = new ArrayList<>();
+    List<String> captions =
+        s.runRows(
+            10,
+            (start, count) -> {
+              calls.add(count);
+              if (count > 3) {
+                throw new RuntimeException(
+                    "decoder step failed", new RuntimeException("Failed to allocate memory"));
+              }
+              List<String> out = new ArrayList<>();
+              for (int i = 0; i < count; i++) {
+                out.add("caption " + (start + i));
+              }
+              return out;
+            });
+    assertThat(log).containsExactly("8->4", "4->2");
+    assertThat(captions).hasSize(10).startsWith("caption 0", "caption 1").endsWith("caption 9");
+    assertThat(calls).containsExactly(8, 4, 2, 2, 2, 2, 2);
+    assertThatThrownBy(() -> s.runRows(2, (start, count) -> List.of("only one")))
+        .hasMessageContaining("gave 1 results");
+  }
 }
