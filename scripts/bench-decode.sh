@@ -36,6 +36,15 @@ measure "fixture images, every kind (broken ones left out)" $readable
 # shellcheck disable=SC2086
 measure "fixture images without the 4000x3000 one" $(echo "$readable" | grep -v large_)
 
+# Per kind of image, exact decode against PIL: a kind can be slow where the mix is fast.
+echo "== per fixture kind, exact/PIL (2 s each)"
+for f in $readable; do
+  sift=$(taskset -c 0 java -cp "$cp" dev.sift.curation.bench.DecodeBenchmark 2 exact "$f" \
+    | sed -n 's/^SIFT_IMAGES_PER_S=//p')
+  pil=$(taskset -c 0 "$py" scripts/reference/pil_reference.py "$f" | sed -n 's/^\([0-9.]*\) images\/s.*/\1/p')
+  "$py" -c "print(f'   {\"$(basename "$f")\":28s} exact {float($sift):8.1f}/s  PIL {float($pil):8.1f}/s  exact/PIL {float($sift)/float($pil):.2f}')"
+done
+
 echo "== end-to-end: bin/sift score on the sample, tiny CLIP, local[*] on $(nproc) cores"
 out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
 bin/sift score --config conf/sample-score.conf --output "$out/run" >/dev/null
