@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Score-stage efficiency on the CPU: how close `bin/sift score` comes to what its two halves allow.
+# In one run, on the same rows (the seven real photographs of data/photos with their captions,
+# repeated to ROWS rows with distinct ids) and the same model and batch size:
+#   decode  = decode + the model's preprocessing, images/s on one core
+#   model   = the tiny CLIP's image and text towers, rows/s on one core (one ONNX Runtime thread)
+#   e2e     = bin/sift score, rows scored / (stages + write seconds), on every core
+#   ideal   = cores / (1/decode + 1/model)      efficiency = e2e / ideal
+#   scripts/bench-score.sh [ROWS] [MODEL_DIR]  (default 5005, the tiny test CLIP)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rows="${1:-5005}"
+model="${2:-curation/src/test/resources/fixtures/tiny-clip}"
+batch=64   # conf/sample-score.conf's sift.score.batch-size
+cores=$(nproc)
+source bin/lib/jvm-options.sh
+mvn -B -q install -DskipTests -Dspotless.check.skip=true
+mvn -B -q -pl jobs dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
+cp="curation/target/test-classes:jobs/target/test-classes:jobs/target/classes:$(cat jobs/target/test-classpath.txt)"
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+
+halves=$(taskset -c 0 java -cp "$cp" dev.sift.curation.bench.ScoreBenchmark 5 "$model" "$batch" \
+  data/photos/captions.tsv data/photos/*.jpg)
+decode=$(echo "$halves" | sed -n 's/^DECODE_ROWS_PER_S=//p')
+modelrate=$(echo "$halves" | sed -n 's/^MODEL_ROWS_PER_S=//p')
+
+java "${SIFT_SPARK_JVM_OPTS[@]}" -Dlog4j2.configurationFile=conf/log4j2.properties -cp "$cp" \
+  dev.sift.jobs.bench.PhotoData data/photos "$rows" 8 "$work/in" >/dev/null 2>&1
+bin/sift score --config conf/sample-score.conf --input "$work/in" --output "$work/out" \
+  --set sift.score.model="$model" >"$work/run.log" 2>&1 || { cat "$work/run.log"; exit 1; }
+python3 - "$work/out/_MANIFEST.json" "$decode" "$modelrate" "$cores" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+decode, model, cores = float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+s = m["metrics"]["score"]
+rows = s["model_rows"]
+t = m["timings"]["stages_and_write_seconds"]
+e2e = rows / t
+ideal = cores / (1 / decode + 1 / model)
+print(f"decode + preprocess: {decode:8.1f} rows/s on one core")
+print(f"model alone:         {model:8.1f} rows/s on one core (batch of {s['model_rows'] // max(1, s['batches'])} on average end to end)")
+print(f"end to end:          {e2e:8.1f} rows/s ({rows} rows in {t:.1f} s, stages + write, {cores} cores)")
+print(f"ideal:               {ideal:8.1f} rows/s = {cores} / (1/decode + 1/model)")
+print(f"efficiency:          {e2e / ideal:8.2f}")
+print(f"inside the run: decode {s['decode_seconds']} s over threads, model {s['inference_seconds']} s,"
+      f" waited for decode {s['decode_wait_seconds']} s, {s['batches']} batches")
+PY
