@@ -88,55 +88,6 @@ public final class Sift implements Callable<Integer> {
   }
 
   @Command(
-      name = "curate",
-      mixinStandardHelpOptions = true,
-      description =
-          "Run the whole pipeline: read, text, match, balance, decode, score,"
-              + " recaption, filter, write; each stage as its sift.<stage>.enabled says.")
-  static final class Curate implements Callable<Integer> {
-    @Mixin RunOptions options;
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-      return runPipeline(spec, options, dev.sift.jobs.pipeline.Command.CURATE);
-    }
-  }
-
-  @Command(
-      name = "match",
-      mixinStandardHelpOptions = true,
-      description =
-          "Text stages only: read, normalise and filter captions, concept matching"
-              + " (when available), write.")
-  static final class Match implements Callable<Integer> {
-    @Mixin RunOptions options;
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-      return runPipeline(spec, options, dev.sift.jobs.pipeline.Command.MATCH);
-    }
-  }
-
-  @Command(
-      name = "balance",
-      mixinStandardHelpOptions = true,
-      description =
-          "MetaCLIP balancing over the output of an earlier match run (--input DIR): counts"
-              + " per concept recomputed from its rows, keep probability with sift.balance.t,"
-              + " deterministic draw with sift.balance.seed. Try several t without re-matching.")
-  static final class Balance implements Callable<Integer> {
-    @Mixin RunOptions options;
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-      return runPipeline(spec, options, dev.sift.jobs.pipeline.Command.BALANCE);
-    }
-  }
-
-  @Command(
       name = "build-metadata",
       mixinStandardHelpOptions = true,
       description =
@@ -213,36 +164,31 @@ public final class Sift implements Callable<Integer> {
     }
   }
 
-  @Command(
-      name = "score",
-      mixinStandardHelpOptions = true,
-      description =
-          "Decode and CLIP scores for an input (sift.score.model), nothing filtered on the"
-              + " scores: read, text, decode, score, write.")
-  static final class Score implements Callable<Integer> {
+  /**
+   * The commands that run the stage pipeline ({@code curate}, {@code match}, {@code balance},
+   * {@code score}, {@code recaption}): one class, the command given per instance; the name and
+   * description are set where the command line is assembled.
+   */
+  @Command(mixinStandardHelpOptions = true)
+  static final class PipelineCommand implements Callable<Integer> {
     @Mixin RunOptions options;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    private final dev.sift.jobs.pipeline.Command command;
 
-    @Override
-    public Integer call() {
-      return runPipeline(spec, options, dev.sift.jobs.pipeline.Command.SCORE);
+    PipelineCommand(dev.sift.jobs.pipeline.Command command) {
+      this.command = command;
     }
-  }
-
-  @Command(
-      name = "recaption",
-      mixinStandardHelpOptions = true,
-      description =
-          "Synthetic captions (sift.recaption.model) with their CLIP scores (sift.score.model)"
-              + " for the rows sift.recaption.when selects, nothing filtered: read, text, decode,"
-              + " score, recaption, write.")
-  static final class Recaption implements Callable<Integer> {
-    @Mixin RunOptions options;
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
-      return runPipeline(spec, options, dev.sift.jobs.pipeline.Command.RECAPTION);
+      return runPipeline(spec, options, command);
+    }
+
+    /** The subcommand for {@code command}, described by {@code description}. */
+    static CommandLine of(dev.sift.jobs.pipeline.Command command, String description) {
+      CommandLine cli = new CommandLine(new PipelineCommand(command));
+      cli.getCommandSpec().usageMessage().description(description);
+      return cli;
     }
   }
 
@@ -294,12 +240,40 @@ public final class Sift implements Callable<Integer> {
   /** The command line with every command of docs/design.md, ready to execute. */
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Sift());
-    cli.addSubcommand("curate", new Curate());
-    cli.addSubcommand("match", new Match());
-    cli.addSubcommand("balance", new Balance());
+    cli.addSubcommand(
+        "curate",
+        PipelineCommand.of(
+            dev.sift.jobs.pipeline.Command.CURATE,
+            "Run the whole pipeline: read, text, match, balance, decode, score, recaption, filter,"
+                + " write; each stage as its sift.<stage>.enabled says."));
+    cli.addSubcommand(
+        "match",
+        PipelineCommand.of(
+            dev.sift.jobs.pipeline.Command.MATCH,
+            "Text stages only: read, normalise and filter captions, concept matching, write, with"
+                + " per-concept counts."));
+    cli.addSubcommand(
+        "balance",
+        PipelineCommand.of(
+            dev.sift.jobs.pipeline.Command.BALANCE,
+            "MetaCLIP balancing over the output of an earlier match run (--input DIR): counts per"
+                + " concept recomputed from its rows, keep probability with sift.balance.t,"
+                + " deterministic draw with sift.balance.seed. Try several t without"
+                + " re-matching."));
     cli.addSubcommand("build-metadata", new BuildMetadata());
-    cli.addSubcommand("score", new Score());
-    cli.addSubcommand("recaption", new Recaption());
+    cli.addSubcommand(
+        "score",
+        PipelineCommand.of(
+            dev.sift.jobs.pipeline.Command.SCORE,
+            "Decode and CLIP scores for an input (sift.score.model), nothing filtered on the"
+                + " scores: read, text, decode, score, write."));
+    cli.addSubcommand(
+        "recaption",
+        PipelineCommand.of(
+            dev.sift.jobs.pipeline.Command.RECAPTION,
+            "Synthetic captions (sift.recaption.model) with their CLIP scores"
+                + " (sift.score.model) for the rows sift.recaption.when selects, nothing filtered:"
+                + " read, text, decode, score, recaption, write."));
     cli.addSubcommand("report", new ReportCommand());
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
