@@ -187,14 +187,9 @@ public final class ModelFiles {
    */
   static String archiveName(Path local) {
     String abs = local.toAbsolutePath().normalize().toString();
-    try {
-      byte[] d =
-          java.security.MessageDigest.getInstance("SHA-256")
-              .digest(abs.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      return "sift-model-" + java.util.HexFormat.of().formatHex(d, 0, 8) + ".zip";
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    String hex =
+        dev.sift.curation.Hashing.sha256Hex(abs.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return "sift-model-" + hex.substring(0, 16) + ".zip";
   }
 
   /**

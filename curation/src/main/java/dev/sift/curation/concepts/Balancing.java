@@ -1,9 +1,9 @@
 package dev.sift.curation.concepts;
 
+import dev.sift.curation.Hashing;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * MetaCLIP's balancing arithmetic, with a deterministic draw where MetaCLIP's is unseeded.
@@ -84,12 +84,7 @@ public final class Balancing {
 
   /** A uniform draw in [0, 1) determined by the row id and the seed alone. */
   public static double uniform(String id, long seed) {
-    MessageDigest sha;
-    try {
-      sha = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform must provide SHA-256", e);
-    }
+    MessageDigest sha = Hashing.sha256();
     sha.update(ByteBuffer.allocate(Long.BYTES).putLong(seed).array());
     sha.update(id.getBytes(StandardCharsets.UTF_8));
     long bits = ByteBuffer.wrap(sha.digest()).getLong();

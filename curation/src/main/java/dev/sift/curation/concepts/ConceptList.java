@@ -151,15 +151,11 @@ public final class ConceptList implements Serializable {
 
   /** SHA-256 of the entries in order: names the list in caches and in the manifest. */
   public String digest() {
-    try {
-      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
-      for (String e : entries) {
-        sha.update(e.getBytes(StandardCharsets.UTF_8));
-        sha.update((byte) 0);
-      }
-      return java.util.HexFormat.of().formatHex(sha.digest());
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform must provide SHA-256", e);
+    java.security.MessageDigest sha = dev.sift.curation.Hashing.sha256();
+    for (String e : entries) {
+      sha.update(e.getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) 0);
     }
+    return java.util.HexFormat.of().formatHex(sha.digest());
   }
 }

@@ -7,11 +7,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -364,7 +361,9 @@ public final class MetadataBuilder {
         byte[] json = JSON.writeValueAsBytes(entries);
         Files.write(dir.resolve(METADATA_FILE), json);
         Files.writeString(
-            dir.resolve(SOURCES_FILE), sourcesMarkdown(sha256(json)), StandardCharsets.UTF_8);
+            dir.resolve(SOURCES_FILE),
+            sourcesMarkdown(dev.sift.curation.Hashing.sha256Hex(json)),
+            StandardCharsets.UTF_8);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write the concept list to " + dir, e);
       }
@@ -423,14 +422,6 @@ public final class MetadataBuilder {
 
     private static String cell(String s) {
       return s.replace("|", "\\|").replace("\n", " ");
-    }
-
-    private static String sha256(byte[] bytes) {
-      try {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException("every Java platform must provide SHA-256", e);
-      }
     }
   }
 }

@@ -3,7 +3,6 @@ package dev.sift.curation.ids;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
@@ -24,7 +23,7 @@ public final class StableId {
 
   /** The derived id of a row; any argument may be null. */
   public static String derive(String url, String caption, byte[] image) {
-    MessageDigest sha = sha256();
+    MessageDigest sha = dev.sift.curation.Hashing.sha256();
     update(sha, url == null ? null : url.getBytes(StandardCharsets.UTF_8));
     update(sha, caption == null ? null : caption.getBytes(StandardCharsets.UTF_8));
     update(sha, image);
@@ -37,14 +36,6 @@ public final class StableId {
     sha.update(ByteBuffer.allocate(Long.BYTES).putLong(field == null ? -1 : field.length).array());
     if (field != null) {
       sha.update(field);
-    }
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform must provide SHA-256", e);
     }
   }
 }

@@ -10,10 +10,7 @@ import dev.sift.curation.report.ReportJson;
 import dev.sift.jobs.pipeline.Columns;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -109,8 +106,8 @@ final class RunSections {
           new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
       Object tree = sorted.treeToValue(config, Object.class);
       byte[] bytes = sorted.writeValueAsString(tree).getBytes(StandardCharsets.UTF_8);
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (IOException | NoSuchAlgorithmException e) {
+      return dev.sift.curation.Hashing.sha256Hex(bytes);
+    } catch (IOException e) {
       throw new IllegalStateException("cannot digest the configuration", e);
     }
   }
