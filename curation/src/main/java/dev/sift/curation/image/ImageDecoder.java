@@ -100,7 +100,7 @@ public final class ImageDecoder implements Serializable {
     try (ImageInputStream in = new ByteArrayImageInputStream(bytes)) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
       if (!readers.hasNext()) {
-        throw new ImageDecodeException("unrecognised image format" + magic(bytes));
+        throw new ImageDecodeException("unrecognised image format" + ImageErrors.magic(bytes));
       }
       ImageReader reader = readers.next();
       try {
@@ -132,7 +132,7 @@ public final class ImageDecoder implements Serializable {
         reader.dispose();
       }
     } catch (IOException | RuntimeException e) {
-      throw new ImageDecodeException(describe(e), e);
+      throw new ImageDecodeException(ImageErrors.describe(e), e);
     }
   }
 
@@ -312,20 +312,6 @@ public final class ImageDecoder implements Serializable {
     private static int u16(byte[] b, int at) {
       return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8;
     }
-  }
-
-  private static String describe(Throwable e) {
-    String message = e.getMessage();
-    String name = e.getClass().getSimpleName();
-    return message == null || message.isBlank() ? name : name + ": " + message;
-  }
-
-  private static String magic(byte[] bytes) {
-    StringBuilder hex = new StringBuilder(" (first bytes:");
-    for (int i = 0; i < Math.min(8, bytes.length); i++) {
-      hex.append(String.format(Locale.ROOT, " %02x", bytes[i] & 0xff));
-    }
-    return hex.append(')').toString();
   }
 
   /** Whether the fast JPEG mode works on this machine, or why not (null when it does). */

@@ -86,7 +86,11 @@ public final class ImageProbe implements Serializable {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
       if (!readers.hasNext()) {
         return new Result(
-            null, null, null, Reject.DECODE_ERROR, "unrecognised image format" + magic(bytes));
+            null,
+            null,
+            null,
+            Reject.DECODE_ERROR,
+            "unrecognised image format" + ImageErrors.magic(bytes));
       }
       ImageReader reader = readers.next();
       try {
@@ -111,7 +115,7 @@ public final class ImageProbe implements Serializable {
       }
     } catch (IOException | RuntimeException e) {
       // Hostile bytes make some plugins throw unchecked exceptions; each is this row's problem.
-      return new Result(null, null, null, Reject.DECODE_ERROR, describe(e));
+      return new Result(null, null, null, Reject.DECODE_ERROR, ImageErrors.describe(e));
     }
   }
 
@@ -143,7 +147,7 @@ public final class ImageProbe implements Serializable {
     try {
       reader.read(0, param);
     } catch (IOException | RuntimeException e) {
-      return describe(e);
+      return ImageErrors.describe(e);
     }
     for (String warning : warnings) {
       if (isFatal(warning)) {
@@ -169,19 +173,5 @@ public final class ImageProbe implements Serializable {
       step++;
     }
     return step;
-  }
-
-  private static String describe(Throwable e) {
-    String message = e.getMessage();
-    String name = e.getClass().getSimpleName();
-    return message == null || message.isBlank() ? name : name + ": " + message;
-  }
-
-  private static String magic(byte[] bytes) {
-    StringBuilder hex = new StringBuilder(" (first bytes:");
-    for (int i = 0; i < Math.min(8, bytes.length); i++) {
-      hex.append(String.format(Locale.ROOT, " %02x", bytes[i] & 0xff));
-    }
-    return hex.append(')').toString();
   }
 }
