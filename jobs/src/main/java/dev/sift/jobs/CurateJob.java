@@ -2,23 +2,18 @@ package dev.sift.jobs;
 
 import static org.apache.spark.sql.functions.col;
 
-import dev.sift.curation.models.Captioner;
-import dev.sift.curation.models.ClipModel;
 import dev.sift.curation.models.Devices;
-import dev.sift.curation.models.EmbeddingHead;
 import dev.sift.jobs.config.Redaction;
 import dev.sift.jobs.config.SiftConf;
 import dev.sift.jobs.config.SiftKeys;
-import dev.sift.jobs.pipeline.Columns;
 import dev.sift.jobs.pipeline.Command;
-import dev.sift.jobs.pipeline.ConceptSource;
 import dev.sift.jobs.pipeline.InputReader;
 import dev.sift.jobs.pipeline.OutputWriter;
+import dev.sift.jobs.pipeline.Pipeline;
+import dev.sift.jobs.pipeline.PipelineStage;
 import dev.sift.jobs.pipeline.ProgressReporter;
-import dev.sift.jobs.pipeline.Stage;
-import dev.sift.jobs.pipeline.StagePlan;
 import dev.sift.jobs.report.ReportJob;
-import dev.sift.udfs.ModelFiles;
+import dev.sift.udfs.Columns;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +22,6 @@ import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,11 +56,8 @@ public final class CurateJob {
       throw new SiftUserException(
           "no output: set sift.output.path in the config file or give --output DIR");
     }
-    List<Stage> stages = StagePlan.stagesFor(conf, command);
-    checkDevice(
-        spark,
-        conf.get(SiftKeys.DEVICE),
-        stages.contains(Stage.SCORE) || stages.contains(Stage.RECAPTION));
+    Pipeline pipeline = Pipeline.plan(spark, conf, command);
+    checkDevice(spark, conf.get(SiftKeys.DEVICE), pipeline.usesModels());
     // Built before any work, so a bad spark.redaction.regex fails at start-up.
     Redaction redaction = Redaction.forRun(conf, spark.sparkContext().getConf());
     OutputWriter out = new OutputWriter(spark, outPath);
@@ -77,33 +68,23 @@ public final class CurateJob {
     out.prepare(conf.get(SiftKeys.OUTPUT_MODE));
     long tPrepared = System.nanoTime();
 
-    List<Map<String, Object>> models =
-        new java.util.ArrayList<>(
-            stages.contains(Stage.SCORE) ? checkClipModel(spark, conf) : List.of());
-    if (stages.contains(Stage.RECAPTION)) {
-      models.addAll(checkCaptioner(spark, conf));
-    }
-    ConceptSource concepts = stages.contains(Stage.MATCH) ? ConceptSource.load(spark, conf) : null;
-    StagePlan plan = new StagePlan(spark, conf, stages, concepts);
-    Dataset<Row> built =
-        command == Command.BALANCE ? plan.buildBalanceOnly(input.rows()) : plan.build(input);
-    Dataset<Row> tagged = built.persist(StorageLevel.MEMORY_AND_DISK());
-    Map<String, Object> recaption = null;
+    List<Map<String, Object>> models = pipeline.check(input);
+    Dataset<Row> tagged = pipeline.build().persist(StorageLevel.MEMORY_AND_DISK());
+    Map<String, Object> fromStages;
     try (ProgressReporter progress =
-        new ProgressReporter(spark, plan.counters(), conf.get(SiftKeys.PROGRESS_INTERVAL))) {
+        new ProgressReporter(spark, pipeline.counters(), conf.get(SiftKeys.PROGRESS_INTERVAL))) {
       spark.sparkContext().setJobDescription("sift " + command.label() + ": stages and write");
       out.writeRows(tagged, conf.get(SiftKeys.OUTPUT_IMAGE_BYTES));
+      PipelineStage.ConceptCounts conceptCounts = pipeline.conceptCounts();
       out.writeConceptCounts(
           tagged,
-          concepts != null || command == Command.BALANCE,
-          concepts != null ? concepts.multilingual() : plan.perLanguageT() != null);
-      if (stages.contains(Stage.RECAPTION)) {
-        recaption = recaptionCounts(tagged);
-      }
+          conceptCounts != PipelineStage.ConceptCounts.NONE,
+          conceptCounts == PipelineStage.ConceptCounts.PER_LANGUAGE);
+      fromStages = pipeline.manifest(tagged);
       progress.log();
     } finally {
       tagged.unpersist(false);
-      plan.release();
+      pipeline.release();
     }
     long tWritten = System.nanoTime();
 
@@ -138,7 +119,7 @@ public final class CurateJob {
     counts.put("accepted", accepted);
     counts.put("rejected", rejectedRows);
     counts.put("rejected_by_reason", byReason);
-    counts.put("per_stage", perStage(stages, inputRows, byStage));
+    counts.put("per_stage", pipeline.perStage(inputRows, byStage));
 
     Map<String, Object> timings = new LinkedHashMap<>();
     timings.put("read_and_check_seconds", seconds(tPrepared - t0));
@@ -164,36 +145,13 @@ public final class CurateJob {
         "files", input.files().subList(0, Math.min(MAX_MANIFEST_FILES, input.files().size())));
     inputInfo.put("files_listed", Math.min(MAX_MANIFEST_FILES, input.files().size()));
     manifest.put("input", inputInfo);
-    manifest.put("stages", stageStatus(stages, input.hasImage()));
-    if (concepts != null) {
-      Map<String, Object> c = concepts.describe();
-      if (plan.languageDetection() != null) {
-        c.put("language_detection", plan.languageDetection());
-      }
-      manifest.put("concepts", c);
-    }
-    if (stages.contains(Stage.BALANCE)) {
-      Map<String, Object> b = new LinkedHashMap<>();
-      b.put("t", conf.get(SiftKeys.BALANCE_T));
-      b.put("seed", conf.get(SiftKeys.BALANCE_SEED));
-      b.put("head_concepts", plan.headConcepts());
-      if (plan.perLanguageT() != null) {
-        b.put("per_language", plan.perLanguageT());
-      }
-      manifest.put("balance", b);
-    }
-    if (recaption != null) {
-      recaption.put("metrics", plan.recaptionMetrics().describe());
-      manifest.put("recaption", recaption);
-    }
-    if (plan.filterInfo() != null) {
-      manifest.put("filter", plan.filterInfo());
-    }
+    manifest.put("stages", pipeline.status());
+    // The stages' own sections; model figures (metrics) go beside the timings.
+    Object metrics = fromStages.remove("metrics");
+    manifest.putAll(fromStages);
     manifest.put("models", models);
     manifest.put("timings", timings);
-    if (plan.scoreMetrics() != null) {
-      Map<String, Object> metrics = new LinkedHashMap<>();
-      metrics.put("score", plan.scoreMetrics().describe());
+    if (metrics != null) {
       manifest.put("metrics", metrics);
     }
     manifest.put("counts", counts);
@@ -275,214 +233,6 @@ public final class CurateJob {
             + " (and spark.task.resource.gpu.amount, with a discovery script such as"
             + " conf/gpu-discovery.sh): without Spark's GPU scheduling every executor of a node"
             + " would use GPU 0");
-  }
-
-  /**
-   * Opens the CLIP model once on the driver, so a wrong directory fails at start-up rather than in
-   * every task, and describes its files (with SHA-256) for the manifest.
-   */
-  private static List<Map<String, Object>> checkClipModel(SparkSession spark, SiftConf conf) {
-    String dir = conf.get(SiftKeys.SCORE_MODEL);
-    if (dir == null || dir.isBlank()) {
-      throw new SiftUserException(
-          "sift.score.enabled = true needs sift.score.model: a CLIP model directory (ONNX)");
-    }
-    java.nio.file.Path path = localModel(spark, conf, SiftKeys.SCORE_MODEL.name(), dir);
-    if (!java.nio.file.Files.isDirectory(path)) {
-      throw new SiftUserException("sift.score.model = " + dir + " is not a directory");
-    }
-    try (ClipModel model = ClipModel.open(path, ClipModel.Options.cpu(1))) {
-      List<Map<String, Object>> files = new java.util.ArrayList<>();
-      for (String name :
-          List.of(
-              model.layout().visionFile(),
-              model.layout().textFile(),
-              "tokenizer.json",
-              "preprocessor_config.json")) {
-        java.nio.file.Path f = path.resolve(name);
-        if (java.nio.file.Files.exists(f)) {
-          files.add(modelFile("clip", f));
-        }
-      }
-      LOG.info("CLIP model {}: {}", dir, model);
-      for (Map.Entry<String, Object> head : conf.get(SiftKeys.SCORE_HEADS).entrySet()) {
-        files.add(
-            checkHead(spark, conf, head.getKey(), (String) head.getValue(), model.embeddingDim()));
-      }
-      for (String bounded : conf.get(SiftKeys.FILTER_HEADS).keySet()) {
-        if (!conf.get(SiftKeys.SCORE_HEADS).containsKey(bounded)) {
-          throw new SiftUserException(
-              "sift.filter.heads."
-                  + bounded
-                  + ": no head of that name in sift.score.heads (it has "
-                  + conf.get(SiftKeys.SCORE_HEADS).keySet()
-                  + ")");
-        }
-      }
-      return files;
-    } catch (IllegalArgumentException | java.io.IOException e) {
-      throw new SiftUserException(
-          "sift.score.model = " + dir + " is not a usable CLIP model: " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * What re-captioning did, from the tagged rows (cached, so this costs no model call): rows
-   * captioned, accepted rows whose caption is now the synthetic one, and rows the text filters had
-   * rejected that their new caption rescued.
-   */
-  private static Map<String, Object> recaptionCounts(Dataset<Row> tagged) {
-    Row r =
-        tagged
-            .agg(
-                functions.count(functions.when(col(Columns.CLIP_SCORE_SYNTHETIC).isNotNull(), 1)),
-                functions.count(
-                    functions.when(
-                        col(Columns.REJECT_REASON)
-                            .isNull()
-                            .and(col(Columns.CAPTION_SOURCE).equalTo(StagePlan.CAPTION_SYNTHETIC)),
-                        1)),
-                functions.count(functions.when(col(StagePlan.RESCUED), 1)))
-            .first();
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("captioned", r.getLong(0));
-    m.put("accepted_with_synthetic_caption", r.getLong(1));
-    m.put("rescued_from_text_filters", r.getLong(2));
-    return m;
-  }
-
-  /**
-   * The driver's copy of a model path, after shipping it to the executors where they need it
-   * ({@link ModelFiles}): a path on a cluster file system ({@code s3a://}, {@code hdfs://}) always;
-   * a local one under a cluster master unless {@code sift.models.local-paths = shared}.
-   */
-  private static java.nio.file.Path localModel(
-      SparkSession spark, SiftConf conf, String key, String path) {
-    try {
-      ModelFiles.ship(spark, key, path, conf.get(SiftKeys.MODELS_LOCAL_PATHS).equals("shared"));
-    } catch (IllegalArgumentException e) {
-      throw new SiftUserException(e.getMessage(), e);
-    }
-    return ModelFiles.remote(path) ? ModelFiles.local(path) : ModelFiles.localPath(path);
-  }
-
-  /** Opens the captioner on the driver, so a wrong directory fails at start-up. */
-  private static List<Map<String, Object>> checkCaptioner(SparkSession spark, SiftConf conf) {
-    String dir = conf.get(SiftKeys.RECAPTION_MODEL);
-    if (dir == null || dir.isBlank()) {
-      throw new SiftUserException(
-          "sift.recaption.enabled = true needs sift.recaption.model: a captioner directory (ONNX)");
-    }
-    java.nio.file.Path path = localModel(spark, conf, SiftKeys.RECAPTION_MODEL.name(), dir);
-    if (!java.nio.file.Files.isDirectory(path)) {
-      throw new SiftUserException("sift.recaption.model = " + dir + " is not a directory");
-    }
-    try (Captioner captioner =
-        Captioner.open(path, ClipModel.Options.cpu(1), StagePlan.generation(conf))) {
-      List<Map<String, Object>> files = new java.util.ArrayList<>();
-      try (java.util.stream.Stream<java.nio.file.Path> list = java.nio.file.Files.list(path)) {
-        for (java.nio.file.Path f : list.sorted().toList()) {
-          String name = f.getFileName().toString();
-          if (name.endsWith(".onnx") || name.endsWith(".json")) {
-            files.add(modelFile("captioner", f));
-          }
-        }
-      }
-      LOG.info("captioner {}: KV cache {}", dir, captioner.usesKvCache() ? "used" : "absent");
-      return files;
-    } catch (IllegalArgumentException | java.io.IOException e) {
-      throw new SiftUserException(
-          "sift.recaption.model = " + dir + " is not a usable captioner: " + e.getMessage(), e);
-    }
-  }
-
-  /** Opens a head on the driver: a missing file or a width other than CLIP's fails at start-up. */
-  private static Map<String, Object> checkHead(
-      SparkSession spark, SiftConf conf, String name, String file, int clipDim)
-      throws java.io.IOException {
-    java.nio.file.Path path =
-        localModel(spark, conf, SiftKeys.SCORE_HEADS.name() + "." + name, file);
-    try (EmbeddingHead head = EmbeddingHead.open(name, path, ClipModel.Options.cpu(1))) {
-      if (head.inputDim() > 0 && clipDim > 0 && head.inputDim() != clipDim) {
-        throw new SiftUserException(
-            "sift.score.heads."
-                + name
-                + " = "
-                + file
-                + " takes embeddings of "
-                + head.inputDim()
-                + ", but the CLIP model gives "
-                + clipDim);
-      }
-    } catch (IllegalArgumentException | java.io.IOException e) {
-      throw new SiftUserException("sift.score.heads." + name + ": " + e.getMessage(), e);
-    }
-    return modelFile("head " + name, path);
-  }
-
-  /** A model file as the manifest lists it: role, path, size and SHA-256. */
-  private static Map<String, Object> modelFile(String role, java.nio.file.Path f)
-      throws java.io.IOException {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("role", role);
-    m.put("file", f.toString());
-    m.put("bytes", java.nio.file.Files.size(f));
-    m.put("sha256", sha256(f));
-    return m;
-  }
-
-  private static String sha256(java.nio.file.Path file) throws java.io.IOException {
-    try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
-      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
-      byte[] buf = new byte[1 << 16];
-      for (int n; (n = in.read(buf)) > 0; ) {
-        sha.update(buf, 0, n);
-      }
-      return java.util.HexFormat.of().formatHex(sha.digest());
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static Map<String, Object> perStage(
-      List<Stage> stages, long input, Map<String, Long> rejectedByStage) {
-    Map<String, Object> per = new LinkedHashMap<>();
-    long rows = input;
-    for (Stage stage : Stage.values()) {
-      if (!stages.contains(stage)) {
-        continue;
-      }
-      long rejected = rejectedByStage.getOrDefault(stage.label(), 0L);
-      Map<String, Long> io = new LinkedHashMap<>();
-      io.put("in", rows);
-      io.put("out", rows - rejected);
-      io.put("rejected", rejected);
-      per.put(stage.label(), io);
-      rows -= rejected;
-    }
-    return per;
-  }
-
-  private static Map<String, Object> stageStatus(List<Stage> stages, boolean hasImage) {
-    Map<String, Object> status = new LinkedHashMap<>();
-    for (Stage stage : Stage.values()) {
-      String s;
-      if (!stage.available()) {
-        s = "off (not available yet)";
-      } else if (!stages.contains(stage)) {
-        s = "off";
-      } else if (stage == Stage.DECODE && !hasImage) {
-        s = "skipped (no image column)";
-      } else if (stage == Stage.DECODE && stages.contains(Stage.SCORE)) {
-        s = "ran (probe of the header; full decode in score)";
-      } else if (stage == Stage.DECODE) {
-        s = "ran (probe only: format, size, verification)";
-      } else {
-        s = "ran";
-      }
-      status.put(stage.label(), s);
-    }
-    return status;
   }
 
   private static double seconds(long nanos) {

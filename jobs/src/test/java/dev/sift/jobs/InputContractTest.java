@@ -192,6 +192,38 @@ class InputContractTest extends SparkTestBase {
   }
 
   @Test
+  void headColumnsOfTheInputPassThroughRenamedAndSiftsHeadColumnIsSifts() {
+    // Any head_ name is Sift's, whether or not a head of that name runs: head_x has no head.
+    Path in = tmp.resolve("heads-in");
+    spark
+        .read()
+        .parquet(repo("data/sample/sample.parquet").toString())
+        .orderBy("id")
+        .limit(24)
+        .withColumn("head_linear", org.apache.spark.sql.functions.lit(7.0))
+        .withColumn("head_x", org.apache.spark.sql.functions.lit("theirs"))
+        .coalesce(1)
+        .write()
+        .parquet(in.toString());
+    SiftRun run =
+        curate(
+            in,
+            "sift.score.enabled=true",
+            "sift.score.model=" + ScoreStageTest.MODEL,
+            "sift.score.heads.linear=" + ScoreStageTest.HEAD);
+    assertThat(run.exitCode()).as(run.toString()).isZero();
+    Dataset<Row> accepted = output(in, "accepted");
+    assertThat(accepted.count()).isPositive();
+    assertThat(accepted.columns()).contains("input_head_linear", "input_head_x", "head_linear");
+    assertThat(accepted.columns()).doesNotContain("head_x");
+    for (Row r : accepted.collectAsList()) {
+      assertThat((Double) r.getAs("input_head_linear")).isEqualTo(7.0);
+      assertThat((String) r.getAs("input_head_x")).isEqualTo("theirs");
+      assertThat((Double) r.getAs("head_linear")).isNotNull().isNotEqualTo(7.0);
+    }
+  }
+
+  @Test
   void csvIsATextOnlyRun() throws Exception {
     Path csv = Files.createDirectories(tmp.resolve("csv"));
     Files.writeString(

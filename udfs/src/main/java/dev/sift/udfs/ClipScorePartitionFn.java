@@ -56,7 +56,7 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
 
   /** The column a head's values go to. */
   public static String headColumn(String head) {
-    return "head_" + head;
+    return Columns.head(head);
   }
 
   private final String modelDir;
@@ -90,16 +90,16 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
     this.settings = settings;
     this.counter = counter;
     this.metrics = metrics;
-    this.image = schema.fieldIndex("image");
-    this.caption = schema.fieldIndex("caption");
-    this.score = schema.fieldIndex("clip_score");
-    this.reason = schema.fieldIndex("reject_reason");
-    this.stage = schema.fieldIndex("reject_stage");
-    this.detail = schema.fieldIndex("reject_detail");
+    this.image = schema.fieldIndex(Columns.IMAGE);
+    this.caption = schema.fieldIndex(Columns.CAPTION);
+    this.score = schema.fieldIndex(Columns.CLIP_SCORE);
+    this.reason = schema.fieldIndex(Columns.REJECT_REASON);
+    this.stage = schema.fieldIndex(Columns.REJECT_STAGE);
+    this.detail = schema.fieldIndex(Columns.REJECT_DETAIL);
     // Present only when embeddings are written.
     List<String> names = List.of(schema.fieldNames());
-    this.imageEmbedding = names.indexOf("image_embedding");
-    this.textEmbedding = names.indexOf("text_embedding");
+    this.imageEmbedding = names.indexOf(Columns.IMAGE_EMBEDDING);
+    this.textEmbedding = names.indexOf(Columns.TEXT_EMBEDDING);
     this.headColumns = new int[settings.heads().size()];
     int h = 0;
     for (String head : settings.heads().keySet()) {

@@ -2,9 +2,12 @@ package dev.sift.udfs;
 
 import dev.sift.curation.concepts.Balancing;
 import dev.sift.curation.concepts.ConceptList;
+import dev.sift.curation.concepts.LanguageLists;
+import dev.sift.curation.concepts.PerLanguageThresholds;
 import dev.sift.curation.concepts.Semantics;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.api.java.UDF2;
@@ -69,8 +72,21 @@ public final class ConceptUdfs {
   public static UserDefinedFunction keepProbabilityByLanguage(
       Broadcast<Map<String, Double>> entryP) {
     UDF2<Seq<String>, String, Double> fn =
-        (concepts, language) -> keepProbability(concepts, entryP.value(), language + "\t");
+        (concepts, language) ->
+            keepProbability(concepts, entryP.value(), PerLanguageThresholds.key(language, ""));
     return functions.udf(fn, DataTypes.DoubleType);
+  }
+
+  /**
+   * {@code string → string}: the per-language list a row's language code belongs to ({@link
+   * LanguageLists#listFor}); never null.
+   *
+   * @param known the languages that have a list
+   */
+  public static UserDefinedFunction listLanguage(Set<String> known) {
+    Set<String> lists = Set.copyOf(known);
+    UDF1<String, String> fn = code -> LanguageLists.listFor(code, lists);
+    return functions.udf(fn, DataTypes.StringType);
   }
 
   /**

@@ -19,10 +19,10 @@ public final class ImageProbeUdf {
   public static final StructType RESULT =
       new StructType()
           .add("format", DataTypes.StringType)
-          .add("width", DataTypes.IntegerType)
-          .add("height", DataTypes.IntegerType)
-          .add("reject_reason", DataTypes.StringType)
-          .add("reject_detail", DataTypes.StringType);
+          .add(Columns.WIDTH, DataTypes.IntegerType)
+          .add(Columns.HEIGHT, DataTypes.IntegerType)
+          .add(Columns.REJECT_REASON, DataTypes.StringType)
+          .add(Columns.REJECT_DETAIL, DataTypes.StringType);
 
   private ImageProbeUdf() {}
 

@@ -96,12 +96,12 @@ public final class RecaptionPartitionFn implements MapPartitionsFunction<Row, Ro
     this.counter = counter;
     this.metrics = metrics;
     this.flag = schema.fieldIndex(flagColumn);
-    this.image = schema.fieldIndex("image");
-    this.synthetic = schema.fieldIndex("synthetic_caption");
-    this.syntheticScore = schema.fieldIndex("clip_score_synthetic");
+    this.image = schema.fieldIndex(Columns.IMAGE);
+    this.synthetic = schema.fieldIndex(Columns.SYNTHETIC_CAPTION);
+    this.syntheticScore = schema.fieldIndex(Columns.CLIP_SCORE_SYNTHETIC);
     this.error = schema.fieldIndex(errorColumn);
-    this.width = schema.fieldIndex("width");
-    this.height = schema.fieldIndex("height");
+    this.width = schema.fieldIndex(Columns.WIDTH);
+    this.height = schema.fieldIndex(Columns.HEIGHT);
   }
 
   @Override

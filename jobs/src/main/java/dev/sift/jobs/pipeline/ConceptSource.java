@@ -1,6 +1,7 @@
 package dev.sift.jobs.pipeline;
 
 import dev.sift.curation.concepts.ConceptList;
+import dev.sift.curation.concepts.LanguageLists;
 import dev.sift.curation.concepts.Semantics;
 import dev.sift.jobs.SiftUserException;
 import dev.sift.jobs.config.SiftConf;
@@ -28,36 +29,12 @@ import org.slf4j.LoggerFactory;
 public record ConceptSource(
     String path, Semantics semantics, ConceptList list, Map<String, ConceptList> languages) {
 
-  /** The language of rows whose language has no list. */
-  public static final String OTHER = "other";
+  /** The language of rows whose language has no list ({@link LanguageLists#OTHER}). */
+  public static final String OTHER = LanguageLists.OTHER;
 
   /** Whether rows are matched against their language's list. */
   public boolean multilingual() {
     return !languages.isEmpty();
-  }
-
-  /**
-   * The list a row's language code matches: the code lower-cased with {@code -} read as {@code _};
-   * a regional code falls back to its prefix ({@code zh_yue} → {@code zh}, as MetaCLIP 2 merges
-   * them); anything else is {@link #OTHER}.
-   */
-  public static String language(String code, java.util.Set<String> known) {
-    if (code == null || code.isBlank()) {
-      return OTHER;
-    }
-    String c = code.trim().toLowerCase(java.util.Locale.ROOT).replace('-', '_');
-    if (known.contains(c)) {
-      return c;
-    }
-    int cut = c.indexOf('_');
-    if (cut > 0 && known.contains(c.substring(0, cut))) {
-      return c.substring(0, cut);
-    }
-    // ISO's Norwegian Bokmål (what detectors answer) is Wikipedia's "no" (MetaCLIP 2's list name).
-    if (c.equals("nb") && known.contains("no")) {
-      return "no";
-    }
-    return OTHER;
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(ConceptSource.class);

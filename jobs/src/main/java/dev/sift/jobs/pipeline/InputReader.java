@@ -7,6 +7,7 @@ import dev.sift.jobs.SiftUserException;
 import dev.sift.jobs.config.ConfigKey;
 import dev.sift.jobs.config.SiftConf;
 import dev.sift.jobs.config.SiftKeys;
+import dev.sift.udfs.Columns;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -259,13 +260,14 @@ public final class InputReader {
       }
     }
     Set<String> mapped = Set.copyOf(mapping.values().stream().filter(v -> v != null).toList());
-    Set<String> taken = new java.util.HashSet<>(Columns.RESERVED);
+    Set<String> taken = new java.util.HashSet<>();
     for (StructField f : schema.fields()) {
       if (mapped.contains(f.name())) {
         continue;
       }
       String name = f.name();
-      while (taken.contains(name.toLowerCase(Locale.ROOT))
+      while (Columns.isReserved(name)
+          || taken.contains(name.toLowerCase(Locale.ROOT))
           || name.startsWith(Columns.INTERNAL_PREFIX)) {
         name = "input_" + name;
       }

@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.col;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sift.jobs.SiftUserException;
+import dev.sift.udfs.Columns;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -92,14 +93,19 @@ public final class OutputWriter {
     }
   }
 
-  /** Writes accepted and rejected rows from the tagged rows of a {@link StagePlan}. */
+  /** Writes accepted and rejected rows from the tagged rows of a {@link Pipeline}. */
   public void writeRows(Dataset<Row> tagged, boolean imageBytes) {
+    // Input columns, then head_<name> columns (score adds them after every input column).
     List<String> passThrough = new ArrayList<>();
+    List<String> heads = new ArrayList<>();
     for (String name : tagged.columns()) {
-      if (!Columns.RESERVED.contains(name) && !name.startsWith(Columns.INTERNAL_PREFIX)) {
+      if (name.startsWith(Columns.HEAD_PREFIX)) {
+        heads.add(name);
+      } else if (!Columns.RESERVED.contains(name) && !name.startsWith(Columns.INTERNAL_PREFIX)) {
         passThrough.add(name);
       }
     }
+    passThrough.addAll(heads);
     List<Column> accepted = new ArrayList<>();
     for (String name : Columns.OUTPUT_ORDER) {
       if (imageBytes || !name.equals(Columns.IMAGE)) {
@@ -116,9 +122,7 @@ public final class OutputWriter {
       accepted.add(col("`" + name.replace("`", "``") + "`"));
     }
     List<Column> rejected = new ArrayList<>(accepted);
-    rejected.add(col(Columns.REJECT_STAGE));
-    rejected.add(col(Columns.REJECT_REASON));
-    rejected.add(col(Columns.REJECT_DETAIL));
+    Columns.REJECT_COLUMNS.forEach(name -> rejected.add(col(name)));
 
     Column isRejected = col(Columns.REJECT_REASON).isNotNull();
     tagged

@@ -27,13 +27,13 @@ public final class ProgressReporter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ProgressReporter.class);
 
   private final SparkSession spark;
-  private final Map<Stage, StageCounter> counters;
-  private final Map<Stage, Long> last = new HashMap<>();
+  private final Map<String, StageCounter> counters;
+  private final Map<String, Long> last = new HashMap<>();
   private final ScheduledExecutorService timer;
   private final long started = System.nanoTime();
   private long lastTick = started;
 
-  public ProgressReporter(SparkSession spark, Map<Stage, StageCounter> counters, Duration every) {
+  public ProgressReporter(SparkSession spark, Map<String, StageCounter> counters, Duration every) {
     this.spark = spark;
     this.counters = counters;
     this.timer =
@@ -52,17 +52,13 @@ public final class ProgressReporter implements AutoCloseable {
     long now = System.nanoTime();
     double seconds = Math.max(1e-9, (now - lastTick) / 1e9);
     List<String> parts = new ArrayList<>();
-    for (Map.Entry<Stage, StageCounter> e : counters.entrySet()) {
+    for (Map.Entry<String, StageCounter> e : counters.entrySet()) {
       long rows = e.getValue().value();
       long delta = rows - last.getOrDefault(e.getKey(), 0L);
       last.put(e.getKey(), rows);
       parts.add(
           String.format(
-              Locale.ROOT,
-              "%s %,d rows (%,.0f rows/s)",
-              e.getKey().label(),
-              rows,
-              delta / seconds));
+              Locale.ROOT, "%s %,d rows (%,.0f rows/s)", e.getKey(), rows, delta / seconds));
     }
     SparkStatusTracker tracker = spark.sparkContext().statusTracker();
     int done = 0;

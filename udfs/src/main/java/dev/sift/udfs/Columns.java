@@ -1,12 +1,18 @@
-package dev.sift.jobs.pipeline;
+package dev.sift.udfs;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
- * Column names of Sift's data contract (DESIGN.md). Input columns are mapped onto the first six;
- * the rest are produced by stages. An input column that would collide with any of them passes
- * through renamed with the {@code input_} prefix, so nothing is silently replaced.
+ * Column names of Sift's data contract (DESIGN.md), in the one place both the stage functions here
+ * and the stage graph in {@code dev.sift.jobs} read them. Input columns are mapped onto the first
+ * six; the rest are produced by stages. An input column that would collide with any of them (or
+ * with a head's {@code head_<name>} column) passes through renamed with the {@code input_} prefix,
+ * so nothing is silently replaced.
+ *
+ * <p>Constants only; no instances.
  */
 public final class Columns {
   public static final String ID = "id";
@@ -37,6 +43,9 @@ public final class Columns {
   public static final String REJECT_REASON = "reject_reason";
   public static final String REJECT_DETAIL = "reject_detail";
 
+  /** Prefix of the columns of {@code sift.score.heads}: one {@code head_<name>} per head. */
+  public static final String HEAD_PREFIX = "head_";
+
   /** The leading columns of accepted/, in order; rejected/ adds the three reject columns. */
   public static final List<String> OUTPUT_ORDER =
       List.of(
@@ -59,35 +68,44 @@ public final class Columns {
   public static final List<String> OPTIONAL_OUTPUTS =
       List.of(LANGUAGE, IMAGE_EMBEDDING, TEXT_EMBEDDING);
 
-  /** Names Sift writes; input columns of these names are renamed on the way in. */
-  public static final Set<String> RESERVED =
-      Set.of(
-          ID,
-          CAPTION,
-          URL,
-          IMAGE,
-          WIDTH,
-          HEIGHT,
-          ORIGINAL_CAPTION,
-          SYNTHETIC_CAPTION,
-          CAPTION_SOURCE,
-          CLIP_SCORE,
-          CLIP_SCORE_SYNTHETIC,
-          CONCEPTS,
-          KEEP_PROBABILITY,
-          IMAGE_FORMAT,
-          IMAGE_EMBEDDING,
-          TEXT_EMBEDDING,
-          LANGUAGE,
-          REJECT_STAGE,
-          REJECT_REASON,
-          REJECT_DETAIL);
+  /** The columns rejected/ adds after the others, in order. */
+  public static final List<String> REJECT_COLUMNS =
+      List.of(REJECT_STAGE, REJECT_REASON, REJECT_DETAIL);
+
+  /**
+   * The fixed names Sift writes: {@link #OUTPUT_ORDER}, {@link #OPTIONAL_OUTPUTS} and {@link
+   * #REJECT_COLUMNS}, derived so that a new output column cannot be forgotten here. Head columns
+   * have open names; {@link #isReserved} covers them too.
+   */
+  public static final Set<String> RESERVED = reserved();
 
   /** The columns of {@code concept_counts/}: the entry, rows matching it, rows balancing kept. */
   public static final List<String> CONCEPT_COUNTS_COLUMNS = List.of("concept", "matched", "kept");
 
   /** Prefix of Sift's working columns; they never reach an output. */
-  static final String INTERNAL_PREFIX = "_sift_";
+  public static final String INTERNAL_PREFIX = "_sift_";
 
   private Columns() {}
+
+  /** The column a head's values go to: {@code head_<name>}. */
+  public static String head(String name) {
+    return HEAD_PREFIX + name;
+  }
+
+  /**
+   * Whether an input column of this name would clash with a column Sift writes (case-insensitive,
+   * as Spark resolves names): a {@link #RESERVED} name, or any {@code head_} name, since which
+   * heads a run has is configuration and an input column must not depend on it to keep its value.
+   */
+  public static boolean isReserved(String name) {
+    String lower = name.toLowerCase(Locale.ROOT);
+    return RESERVED.contains(lower) || lower.startsWith(HEAD_PREFIX);
+  }
+
+  private static Set<String> reserved() {
+    List<String> all = new ArrayList<>(OUTPUT_ORDER);
+    all.addAll(OPTIONAL_OUTPUTS);
+    all.addAll(REJECT_COLUMNS);
+    return Set.copyOf(all);
+  }
 }

@@ -1,0 +1,99 @@
+package dev.sift.jobs.pipeline;
+
+import dev.sift.jobs.config.SiftConf;
+import dev.sift.udfs.StageCounter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * What the stages of one run share: the session, the configuration, the command, the input, which
+ * stages run, their counters, the concept list (once {@link MatchStage} has loaded it) and the
+ * intermediate results cached on the way, which {@link Pipeline#release} drops.
+ *
+ * <p>One per run, made by {@link Pipeline}; driver-side, single-threaded, not serialisable.
+ */
+public final class StageContext {
+  private final SparkSession spark;
+  private final SiftConf conf;
+  private final Command command;
+  private final Set<String> running;
+  private final Map<String, StageCounter> counters;
+  private final List<Dataset<Row>> persisted = new ArrayList<>();
+  private InputReader.Input input;
+  private ConceptSource concepts;
+
+  StageContext(
+      SparkSession spark,
+      SiftConf conf,
+      Command command,
+      Set<String> running,
+      Map<String, StageCounter> counters) {
+    this.spark = spark;
+    this.conf = conf;
+    this.command = command;
+    this.running = Set.copyOf(running);
+    this.counters = counters;
+  }
+
+  public SparkSession spark() {
+    return spark;
+  }
+
+  public SiftConf conf() {
+    return conf;
+  }
+
+  public Command command() {
+    return command;
+  }
+
+  /** The input as read and mapped (for {@code balance}, the earlier output's accepted rows). */
+  public InputReader.Input input() {
+    return input;
+  }
+
+  void input(InputReader.Input input) {
+    this.input = input;
+  }
+
+  /** Whether the stage of this name runs in this run. */
+  public boolean runs(String stage) {
+    return running.contains(stage);
+  }
+
+  /** The row counter of a counted stage that runs; else null. */
+  public StageCounter counter(String stage) {
+    return counters.get(stage);
+  }
+
+  /** The concept list, when matching runs; else null. */
+  public ConceptSource concepts() {
+    return concepts;
+  }
+
+  void concepts(ConceptSource concepts) {
+    this.concepts = concepts;
+  }
+
+  /**
+   * Caches rows a stage reads twice (memory, then disk) until the outputs are written.
+   *
+   * @return the cached rows
+   */
+  public Dataset<Row> persist(Dataset<Row> rows) {
+    Dataset<Row> cached = rows.persist(StorageLevel.MEMORY_AND_DISK());
+    persisted.add(cached);
+    return cached;
+  }
+
+  void release() {
+    persisted.forEach(d -> d.unpersist(false));
+    persisted.clear();
+  }
+}
