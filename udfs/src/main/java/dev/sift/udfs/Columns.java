@@ -6,11 +6,11 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Column names of Sift's data contract (DESIGN.md), in the one place both the stage functions here
- * and the stage graph in {@code dev.sift.jobs} read them. Input columns are mapped onto the first
- * six; the rest are produced by stages. An input column that would collide with any of them (or
- * with a head's {@code head_<name>} column) passes through renamed with the {@code input_} prefix,
- * so nothing is silently replaced.
+ * Column names of Sift's data contract (docs/design.md), in the one place both the stage functions
+ * here and the stage graph in {@code dev.sift.jobs} read them. Input columns are mapped onto the
+ * first six; the rest are produced by stages. An input column that would collide with any of them
+ * (or with a head's {@code head_<name>} column) passes through renamed with the {@code input_}
+ * prefix, so nothing is silently replaced.
  *
  * <p>Constants only; no instances.
  */

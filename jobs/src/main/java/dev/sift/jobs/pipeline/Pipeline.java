@@ -26,8 +26,8 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class Pipeline {
   /**
-   * Every stage, in the order rows go through them (DESIGN.md). Adding a stage: its class, one line
-   * here (docs/architecture.md).
+   * Every stage, in the order rows go through them (docs/design.md). Adding a stage: its class, one
+   * line here (docs/architecture.md).
    */
   private static List<PipelineStage> stages() {
     return List.of(

@@ -9,7 +9,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * One stage of the pipeline (DESIGN.md): its name, when it runs, its start-up checks, its
+ * One stage of the pipeline (docs/design.md): its name, when it runs, its start-up checks, its
  * transformation of the rows, and what it tells the manifest. The stages and their order are listed
  * once, in {@link Pipeline}; everything that used to name stages one by one (which run for a
  * command, counters, the manifest's sections) asks them instead.

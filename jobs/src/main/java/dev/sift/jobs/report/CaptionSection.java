@@ -6,7 +6,7 @@ import static org.apache.spark.sql.functions.sum;
 
 import dev.sift.curation.report.Report;
 import dev.sift.curation.report.ReportJson;
-import dev.sift.jobs.pipeline.Columns;
+import dev.sift.udfs.Columns;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -8,8 +8,8 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import dev.sift.curation.report.Report;
-import dev.sift.jobs.pipeline.Columns;
 import dev.sift.jobs.pipeline.OutputWriter;
+import dev.sift.udfs.Columns;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

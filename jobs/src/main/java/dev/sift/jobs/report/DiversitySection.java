@@ -7,7 +7,7 @@ import dev.sift.curation.models.Float16;
 import dev.sift.curation.report.Report;
 import dev.sift.curation.report.ReportJson;
 import dev.sift.curation.report.Vendi;
-import dev.sift.jobs.pipeline.Columns;
+import dev.sift.udfs.Columns;
 import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;

@@ -3,7 +3,7 @@ package dev.sift.jobs.report;
 import dev.sift.curation.report.Report;
 import dev.sift.curation.report.ReportJson;
 import dev.sift.curation.report.Thumbnails;
-import dev.sift.jobs.pipeline.Columns;
+import dev.sift.udfs.Columns;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Dataset;

@@ -7,7 +7,7 @@ import static org.apache.spark.sql.functions.xxhash64;
 
 import dev.sift.curation.report.Report;
 import dev.sift.curation.report.ReportJson;
-import dev.sift.jobs.pipeline.Columns;
+import dev.sift.udfs.Columns;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Column;

@@ -9,7 +9,6 @@ import dev.sift.jobs.SiftUserException;
 import dev.sift.jobs.config.SiftConf;
 import dev.sift.jobs.config.SiftKeys;
 import dev.sift.jobs.pipeline.OutputWriter;
-import dev.sift.udfs.Columns;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

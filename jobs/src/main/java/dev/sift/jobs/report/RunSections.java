@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sift.curation.report.Report;
 import dev.sift.curation.report.ReportJson;
-import dev.sift.jobs.pipeline.Columns;
+import dev.sift.udfs.Columns;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -19,7 +19,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.sift.curation.report.Histogram;
 import dev.sift.curation.report.Report;
 import dev.sift.curation.report.ReportJson;
-import dev.sift.jobs.pipeline.Columns;
+import dev.sift.udfs.Columns;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
