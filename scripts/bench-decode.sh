@@ -47,7 +47,7 @@ done
 
 echo "== end-to-end: bin/sift score on the sample, tiny CLIP, local[*] on $(nproc) cores"
 out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
-bin/sift score --config conf/sample-score.conf --output "$out/run" >/dev/null
+bin/sift score --config conf/sample-score.conf --output "$out/run" >/dev/null 2>&1
 "$py" - "$out/run/_MANIFEST.json" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
