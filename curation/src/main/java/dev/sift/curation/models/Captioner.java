@@ -148,17 +148,17 @@ public final class Captioner implements AutoCloseable {
               ClipPreprocessor.Reference.TORCHVISION);
       p.tokenizer = ClipTokenizer.open(directory, 1024);
       opened.add(p.tokenizer);
-      p.encoder = ClipModel.createSession(p.env, directory.resolve(ENCODER), device);
+      p.encoder = OrtSessions.create(p.env, directory.resolve(ENCODER), device);
       opened.add(p.encoder);
-      p.decoder = ClipModel.createSession(p.env, directory.resolve(DECODER), device);
+      p.decoder = OrtSessions.create(p.env, directory.resolve(DECODER), device);
       opened.add(p.decoder);
       Path past = directory.resolve(DECODER_WITH_PAST);
       Path mergedFile = directory.resolve(DECODER_MERGED);
       if (Files.isRegularFile(past)) {
-        p.withPast = ClipModel.createSession(p.env, past, device);
+        p.withPast = OrtSessions.create(p.env, past, device);
         opened.add(p.withPast);
       } else if (Files.isRegularFile(mergedFile)) {
-        p.withPast = ClipModel.createSession(p.env, mergedFile, device);
+        p.withPast = OrtSessions.create(p.env, mergedFile, device);
         opened.add(p.withPast);
         p.merged = true;
       }

@@ -54,7 +54,7 @@ public final class EmbeddingHead implements AutoCloseable {
     if (!Files.isRegularFile(file)) {
       throw new IllegalArgumentException("head " + name + ": no such file " + file);
     }
-    OrtSession session = ClipModel.createSession(OrtEnvironment.getEnvironment(), file, options);
+    OrtSession session = OrtSessions.create(OrtEnvironment.getEnvironment(), file, options);
     try {
       Map<String, NodeInfo> inputs = session.getInputInfo();
       if (inputs.size() != 1
