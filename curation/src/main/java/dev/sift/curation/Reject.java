@@ -35,6 +35,19 @@ public enum Reject {
   /** Longer side over shorter side exceeds {@code sift.decode.max-aspect}. */
   ASPECT("decode", "aspect"),
   /**
+   * Another row has the same image bytes (or, with {@code sift.dedup.exact.url}, the same
+   * normalised URL); the detail names the kept row.
+   */
+  EXACT_DUPLICATE("dedup", "exact_duplicate"),
+  /** Another row's pHash is within {@code sift.dedup.near.max-distance} bits and ranks higher. */
+  NEAR_DUPLICATE("dedup", "near_duplicate"),
+  /**
+   * Another row's image embedding is within {@code 1 - sift.dedup.semantic.eps} and ranks higher.
+   */
+  SEMANTIC_DUPLICATE("dedup", "semantic_duplicate"),
+  /** The image is a near-duplicate of an image of {@code sift.dedup.reference}. */
+  REFERENCE_OVERLAP("dedup", "reference_overlap"),
+  /**
    * The CLIP score is below the filter's threshold: {@code sift.filter.min-score}, or the score
    * that keeps {@code sift.filter.top-fraction} of the scored rows.
    */

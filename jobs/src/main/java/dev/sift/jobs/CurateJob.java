@@ -93,7 +93,7 @@ public final class CurateJob {
     long accepted = spark.read().parquet(out.path(OutputWriter.ACCEPTED)).count();
     Dataset<Row> rejected = spark.read().parquet(out.path(OutputWriter.REJECTED));
     Map<String, Long> byReason = new TreeMap<>();
-    Map<String, Long> byStage = new TreeMap<>();
+    Map<String, Map<String, Long>> byStage = new TreeMap<>();
     long rejectedRows = 0;
     for (Row r :
         rejected
@@ -102,7 +102,9 @@ public final class CurateJob {
             .collectAsList()) {
       long n = r.getLong(2);
       byReason.merge(r.getString(1), n, Long::sum);
-      byStage.merge(r.getString(0), n, Long::sum);
+      byStage
+          .computeIfAbsent(r.getString(0), k -> new TreeMap<>())
+          .merge(r.getString(1), n, Long::sum);
       rejectedRows += n;
     }
     if (accepted + rejectedRows != inputRows) {

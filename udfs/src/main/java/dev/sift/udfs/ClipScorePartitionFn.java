@@ -3,8 +3,10 @@ package dev.sift.udfs;
 import dev.sift.curation.Reject;
 import dev.sift.curation.batch.DecodeAhead;
 import dev.sift.curation.batch.ShrinkingBatch;
+import dev.sift.curation.dedup.PerceptualHash;
 import dev.sift.curation.image.ClipPreprocessor;
 import dev.sift.curation.image.ImageDecoder;
+import dev.sift.curation.image.RgbImage;
 import dev.sift.curation.models.ClipModel;
 import dev.sift.curation.models.EmbeddingHead;
 import dev.sift.curation.models.Float16;
@@ -25,9 +27,11 @@ import org.slf4j.LoggerFactory;
  * batch ahead of the model ({@link DecodeAhead}), the image and text towers run once per batch
  * (identical captions embedded once), and {@code clip_score} is the cosine of the two embeddings.
  * An image that cannot be decoded becomes a {@code decode/decode_error} row with the decoder's
- * message; a failed model call fails the task with its context, except that running out of device
- * memory halves the executor's batch size and retries ({@link ShrinkingBatch}). On a GPU, model
- * calls hold a {@link GpuSemaphore} permit. Rejected rows pass through untouched, in order.
+ * message; with a {@code phash} column (near-duplicate dedup), the decoded image's pHash is written
+ * too, so no image is decoded twice. A failed model call fails the task with its context, except
+ * that running out of device memory halves the executor's batch size and retries ({@link
+ * ShrinkingBatch}). On a GPU, model calls hold a {@link GpuSemaphore} permit. Rejected rows pass
+ * through untouched, in order.
  *
  * <p>Serialised to executors with only its settings; the model comes from {@link ModelCache}.
  */
@@ -71,6 +75,7 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
   private final int stage;
   private final int detail;
   private final int imageEmbedding;
+  private final int phash;
   private final int textEmbedding;
   private final int[] headColumns;
 
@@ -100,6 +105,8 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
     List<String> names = List.of(schema.fieldNames());
     this.imageEmbedding = names.indexOf(Columns.IMAGE_EMBEDDING);
     this.textEmbedding = names.indexOf(Columns.TEXT_EMBEDDING);
+    // Present when near-duplicate dedup needs the pHash of the image decoded here.
+    this.phash = names.indexOf(Columns.PHASH);
     this.headColumns = new int[settings.heads().size()];
     int h = 0;
     for (String head : settings.heads().keySet()) {
@@ -136,8 +143,13 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
         new DecodeAhead<>(
             new RowValues(input),
             values -> values[reason] == null,
-            (values, buffer, offset) ->
-                preprocessor.preprocess(decoder.decode((byte[]) values[image]), buffer, offset),
+            (values, buffer, offset) -> {
+              RgbImage decoded = decoder.decode((byte[]) values[image]);
+              if (phash >= 0) {
+                values[phash] = PerceptualHash.of(decoded);
+              }
+              preprocessor.preprocess(decoded, buffer, offset);
+            },
             settings.batchSize(),
             length,
             pool,

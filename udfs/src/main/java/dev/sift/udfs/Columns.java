@@ -36,6 +36,12 @@ public final class Columns {
 
   public static final String TEXT_EMBEDDING = "text_embedding";
 
+  /**
+   * The image's 64-bit perceptual hash (imagehash's pHash, its hex string read as a signed long):
+   * written when near-duplicate dedup runs.
+   */
+  public static final String PHASH = "phash";
+
   /** The caption's language: mapped from the input; the language a row was matched in. */
   public static final String LANGUAGE = "language";
 
@@ -66,7 +72,7 @@ public final class Columns {
 
   /** Columns written after {@link #OUTPUT_ORDER} when a stage produced them. */
   public static final List<String> OPTIONAL_OUTPUTS =
-      List.of(LANGUAGE, IMAGE_EMBEDDING, TEXT_EMBEDDING);
+      List.of(LANGUAGE, PHASH, IMAGE_EMBEDDING, TEXT_EMBEDDING);
 
   /** The columns rejected/ adds after the others, in order. */
   public static final List<String> REJECT_COLUMNS =

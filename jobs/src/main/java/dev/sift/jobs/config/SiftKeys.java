@@ -433,6 +433,117 @@ public final class SiftKeys {
                       + " call; tasks keep decoding while they wait).")
               .integer(2, 1, 256));
 
+  // ---- dedup ----
+  public static final ConfigKey<Boolean> DEDUP_ENABLED =
+      register(
+          key("sift.dedup.enabled")
+              .doc(
+                  "Remove duplicates in curate: exact (same image bytes) right after the text"
+                      + " stage, near (perceptual hash) and semantic (SemDeDup on CLIP image"
+                      + " embeddings) after scoring and before re-captioning, and near-duplicates"
+                      + " of sift.dedup.reference. Of each set of duplicates the row with the"
+                      + " highest priority (sift.dedup.priority) stays; every other goes to"
+                      + " rejected/ naming the kept id (docs/dedup.md).")
+              .bool(false));
+  public static final ConfigKey<Boolean> DEDUP_EXACT_ENABLED =
+      register(
+          key("sift.dedup.exact.enabled")
+              .doc(
+                  "Exact dedup (exact_duplicate): rows with identical image bytes (SHA-256), before"
+                      + " any decoding. Before scoring, the smallest id of each set is kept.")
+              .bool(true));
+  public static final ConfigKey<Boolean> DEDUP_EXACT_URL =
+      register(
+          key("sift.dedup.exact.url")
+              .doc(
+                  "Also treat rows with the same normalised URL (scheme and host lower-cased,"
+                      + " default port and fragment dropped) as exact duplicates.")
+              .bool(false));
+  public static final ConfigKey<String> DEDUP_EXACT_HASH_COLUMN =
+      register(
+          key("sift.dedup.exact.hash-column")
+              .doc(
+                  "An input column holding a hash of each image's bytes (img2dataset's sha256),"
+                      + " used instead of hashing the bytes: exact dedup then needs no image"
+                      + " column. Empty: hash the image column.")
+              .string(null));
+  public static final ConfigKey<Boolean> DEDUP_NEAR_ENABLED =
+      register(
+          key("sift.dedup.near.enabled")
+              .doc(
+                  "Near-duplicate dedup (near_duplicate): a 64-bit pHash of every decoded image,"
+                      + " written as the phash column; rows within sift.dedup.near.max-distance"
+                      + " bits are duplicates.")
+              .bool(true));
+  public static final ConfigKey<Integer> DEDUP_NEAR_MAX_DISTANCE =
+      register(
+          key("sift.dedup.near.max-distance")
+              .doc(
+                  "Largest Hamming distance between two pHashes that makes them near-duplicates"
+                      + " (and a row a near-duplicate of a reference image).")
+              .integer(4, 0, 16));
+  public static final ConfigKey<Integer> DEDUP_NEAR_BANDS =
+      register(
+          key("sift.dedup.near.bands")
+              .doc(
+                  "Bands the 64 bits are split into for the candidate join (multi-index"
+                      + " hashing); 0 chooses by max-distance (docs/dedup.md).")
+              .integer(0, 0, 17));
+  public static final ConfigKey<Boolean> DEDUP_SEMANTIC_ENABLED =
+      register(
+          key("sift.dedup.semantic.enabled")
+              .doc(
+                  "Semantic dedup (semantic_duplicate), SemDeDup: k-means on the normalised CLIP"
+                      + " image embeddings of the score stage, then every pair inside a cluster"
+                      + " with cosine similarity at least 1 - sift.dedup.semantic.eps. Needs"
+                      + " sift.score.enabled.")
+              .bool(true));
+  public static final ConfigKey<Double> DEDUP_SEMANTIC_EPS =
+      register(
+          key("sift.dedup.semantic.eps")
+              .doc(
+                  "SemDeDup's epsilon (NeMo Curator's name): pairs with cosine similarity >= 1 -"
+                      + " eps are duplicates. The default keeps to near-identical images under a"
+                      + " trained CLIP; SemDeDup removed far more of LAION with larger values.")
+              .number(0.01, 0.0, 1.0));
+  public static final ConfigKey<Integer> DEDUP_SEMANTIC_CLUSTER_SIZE =
+      register(
+          key("sift.dedup.semantic.cluster-size")
+              .doc(
+                  "Target rows per cluster whose pairs are all compared. Clusters come from two"
+                      + " levels of k-means (about sqrt(rows / size) each), so the work grows"
+                      + " linearly with the rows; larger finds more pairs across cluster borders"
+                      + " and costs more.")
+              .integer(1000, 2, 1_000_000));
+  public static final ConfigKey<Long> DEDUP_SEMANTIC_SEED =
+      register(
+          key("sift.dedup.semantic.seed")
+              .doc("Seed of the k-means initialisation and of the level-1 sample.")
+              .longInteger(0L, Long.MIN_VALUE, Long.MAX_VALUE));
+  public static final ConfigKey<Integer> DEDUP_SEMANTIC_ITERATIONS =
+      register(
+          key("sift.dedup.semantic.iterations")
+              .doc("Most Lloyd iterations of each k-means.")
+              .integer(20, 1, 1000));
+  public static final ConfigKey<String> DEDUP_PRIORITY =
+      register(
+          key("sift.dedup.priority")
+              .doc(
+                  "Which row of a set of near or semantic duplicates stays: `clip-score` (the"
+                      + " highest), `id` (the smallest), or SemDeDup's `hard` (farthest from its"
+                      + " cluster's centroid) or `easy` (closest), which apply to semantic pairs;"
+                      + " near pairs then use clip-score. Ties: the smallest id.")
+              .choice("clip-score", "clip-score", "id", "hard", "easy"));
+  public static final ConfigKey<String> DEDUP_REFERENCE =
+      register(
+          key("sift.dedup.reference")
+              .doc(
+                  "Reference images to keep out of the result (e.g. evaluation sets, as DataComp"
+                      + " does): a directory of image files or a Parquet file or directory with an"
+                      + " `image` binary column. Rows within sift.dedup.near.max-distance of a"
+                      + " reference pHash are rejected (reference_overlap).")
+              .string(null));
+
   // ---- recaption ----
   public static final ConfigKey<Boolean> RECAPTION_ENABLED =
       register(

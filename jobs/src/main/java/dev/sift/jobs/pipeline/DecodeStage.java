@@ -2,6 +2,7 @@ package dev.sift.jobs.pipeline;
 
 import static dev.sift.jobs.pipeline.Verdicts.alive;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
 import dev.sift.curation.image.ImageProbe;
@@ -9,6 +10,7 @@ import dev.sift.jobs.config.ConfigKey;
 import dev.sift.jobs.config.SiftConf;
 import dev.sift.jobs.config.SiftKeys;
 import dev.sift.udfs.Columns;
+import dev.sift.udfs.DedupUdfs;
 import dev.sift.udfs.ImageProbeUdf;
 import java.util.Locale;
 import org.apache.spark.sql.Column;
@@ -21,7 +23,9 @@ import org.apache.spark.sql.types.DataTypes;
  * The {@code decode} stage: probes each image (format, size, {@code sift.decode.verify}) and
  * rejects unreadable, too small, too large or too elongated ones. When scoring runs, the full
  * decode happens there, so the probe reads only headers unless {@code sift.decode.verify} is set.
- * Without an image column it is skipped.
+ * When near-duplicate dedup runs, the image's pHash goes to {@code phash}: computed here when
+ * scoring does not run, by the score stage's decode when it does. Without an image column it is
+ * skipped.
  *
  * <p>Driver-side, one per run (see {@link PipelineStage}).
  */
@@ -80,8 +84,22 @@ public final class DecodeStage implements PipelineStage {
             .withColumn(
                 Columns.HEIGHT, functions.coalesce(p.getField(Columns.HEIGHT), col(Columns.HEIGHT)))
             .withColumn(Columns.IMAGE_FORMAT, p.getField("format"));
-    return Verdicts.judge(
-        rows, NAME, p.getField(Columns.REJECT_REASON), p.getField(Columns.REJECT_DETAIL));
+    rows =
+        Verdicts.judge(
+            rows, NAME, p.getField(Columns.REJECT_REASON), p.getField(Columns.REJECT_DETAIL));
+    if (DedupStage.needsPhash(ctx)) {
+      // Scoring decodes every image anyway and writes the pHash then; otherwise decode here.
+      rows =
+          rows.withColumn(
+              Columns.PHASH,
+              ctx.runs(ScoreStage.NAME)
+                  ? lit(null).cast(DataTypes.LongType)
+                  : when(
+                      alive(),
+                      DedupUdfs.phash(conf.get(SiftKeys.DECODE_MAX_PIXELS))
+                          .apply(col(Columns.IMAGE))));
+    }
+    return rows;
   }
 
   @Override

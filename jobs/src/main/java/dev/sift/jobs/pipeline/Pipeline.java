@@ -33,10 +33,12 @@ public final class Pipeline {
     return List.of(
         new ReadStage(),
         new TextStage(),
+        new ExactDedupStage(),
         new MatchStage(),
         new BalanceStage(),
         new DecodeStage(),
         new ScoreStage(),
+        new DedupStage(),
         new RecaptionStage(),
         new FilterStage(),
         new WriteStage());
@@ -206,20 +208,33 @@ public final class Pipeline {
 
   /**
    * The manifest's {@code per_stage}: rows in, out and rejected for each stage that ran, in order.
+   * A rejected row counts for the first stage that owns its stage and reason ({@link
+   * PipelineStage#owns}).
    *
-   * @param rejectedByStage rejected rows by {@code reject_stage}, as written
+   * @param rejected rejected rows by {@code reject_stage}, then {@code reject_reason}, as written
    */
-  public Map<String, Object> perStage(long input, Map<String, Long> rejectedByStage) {
+  public Map<String, Object> perStage(long input, Map<String, Map<String, Long>> rejected) {
+    Map<String, Long> byStage = new LinkedHashMap<>();
+    for (Map.Entry<String, Map<String, Long>> s : rejected.entrySet()) {
+      for (Map.Entry<String, Long> r : s.getValue().entrySet()) {
+        for (PipelineStage stage : running) {
+          if (stage.owns(s.getKey(), r.getKey())) {
+            byStage.merge(stage.name(), r.getValue(), Long::sum);
+            break;
+          }
+        }
+      }
+    }
     Map<String, Object> per = new LinkedHashMap<>();
     long rows = input;
     for (PipelineStage stage : running) {
-      long rejected = rejectedByStage.getOrDefault(stage.name(), 0L);
+      long n = byStage.getOrDefault(stage.name(), 0L);
       Map<String, Long> io = new LinkedHashMap<>();
       io.put("in", rows);
-      io.put("out", rows - rejected);
-      io.put("rejected", rejected);
+      io.put("out", rows - n);
+      io.put("rejected", n);
       per.put(stage.name(), io);
-      rows -= rejected;
+      rows -= n;
     }
     return per;
   }

@@ -91,6 +91,16 @@ public interface PipelineStage {
     return rows;
   }
 
+  /**
+   * Whether rejected rows with this {@code reject_stage} and {@code reject_reason} are this
+   * stage's, for the manifest's {@code per_stage}. By default those whose {@code reject_stage} is
+   * its name; a stage that records verdicts under another stage's label (exact dedup, under {@code
+   * dedup}) says which reasons are its own.
+   */
+  default boolean owns(String rejectStage, String reason) {
+    return name().equals(rejectStage);
+  }
+
   /** Whether the stage counts the rows it sees, for the progress log. */
   default boolean counted() {
     return false;

@@ -78,6 +78,9 @@ public final class ScoreStage implements PipelineStage {
       rows =
           rows.withColumn(Columns.IMAGE_EMBEDDING, lit(null).cast(DataTypes.BinaryType))
               .withColumn(Columns.TEXT_EMBEDDING, lit(null).cast(DataTypes.BinaryType));
+    } else if (DedupStage.needsEmbeddings(ctx)) {
+      // Semantic dedup reads them; it drops the column again unless they are to be written.
+      rows = rows.withColumn(Columns.IMAGE_EMBEDDING, lit(null).cast(DataTypes.BinaryType));
     }
     TreeMap<String, String> heads = new TreeMap<>();
     conf.get(SiftKeys.SCORE_HEADS).forEach((name, file) -> heads.put(name, (String) file));

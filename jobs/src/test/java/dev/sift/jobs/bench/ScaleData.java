@@ -15,25 +15,28 @@ public final class ScaleData {
   private ScaleData() {}
 
   public static void main(String[] args) {
-    String source = args[0];
-    long rows = Long.parseLong(args[1]);
-    int files = Integer.parseInt(args[2]);
     SparkSession spark = SparkTestBase.newSession();
     try {
-      Dataset<Row> alt = spark.read().parquet(source).select("TEXT", "URL");
-      long n = alt.count();
-      long copies = (rows + n - 1) / n;
-      Dataset<Row> big =
-          spark
-              .range(copies)
-              .toDF("copy")
-              .crossJoin(alt)
-              .withColumn("id", functions.monotonically_increasing_id())
-              .limit((int) rows)
-              .repartition(files);
-      big.write().mode("overwrite").parquet(args[3]);
+      repeated(spark, args[0], Long.parseLong(args[1]))
+          .repartition(Integer.parseInt(args[2]))
+          .write()
+          .mode("overwrite")
+          .parquet(args[3]);
     } finally {
       spark.stop();
     }
+  }
+
+  /** The alt-texts of {@code source} repeated to {@code rows} rows, each with its own id. */
+  static Dataset<Row> repeated(SparkSession spark, String source, long rows) {
+    Dataset<Row> alt = spark.read().parquet(source).select("TEXT", "URL");
+    long n = alt.count();
+    long copies = (rows + n - 1) / n;
+    return spark
+        .range(copies)
+        .toDF("copy")
+        .crossJoin(alt)
+        .withColumn("id", functions.monotonically_increasing_id())
+        .limit((int) rows);
   }
 }

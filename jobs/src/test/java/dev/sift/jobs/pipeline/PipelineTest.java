@@ -22,7 +22,8 @@ class PipelineTest extends SparkTestBase {
           "sift.decode.enabled=true",
           "sift.score.enabled=true",
           "sift.recaption.enabled=true",
-          "sift.filter.enabled=true");
+          "sift.filter.enabled=true",
+          "sift.dedup.enabled=true");
 
   private static List<String> running(Command command, String... sets) {
     List<String> all = new ArrayList<>(ALL_ON);
@@ -35,7 +36,17 @@ class PipelineTest extends SparkTestBase {
   void theOneListIsInDesignOrder() {
     assertThat(Pipeline.STAGES)
         .containsExactly(
-            "read", "text", "match", "balance", "decode", "score", "recaption", "filter", "write");
+            "read",
+            "text",
+            "dedup_exact",
+            "match",
+            "balance",
+            "decode",
+            "score",
+            "dedup",
+            "recaption",
+            "filter",
+            "write");
   }
 
   @Test
@@ -47,7 +58,8 @@ class PipelineTest extends SparkTestBase {
                 "sift.balance.enabled=false",
                 "sift.recaption.enabled=false",
                 "sift.filter.enabled=false",
-                "sift.decode.enabled=false"))
+                "sift.decode.enabled=false",
+                "sift.dedup.enabled=false"))
         .containsExactly("read", "text", "match", "score", "write");
   }
 
@@ -91,7 +103,10 @@ class PipelineTest extends SparkTestBase {
   void perStageCountsFollowTheStagesThatRan() {
     SiftConf conf = ConfigLoader.load(null, ALL_ON, Map.of());
     Pipeline pipeline = Pipeline.plan(spark, conf, Command.BALANCE);
-    assertThat(pipeline.perStage(10, Map.of("read", 1L, "balance", 4L)))
+    assertThat(
+            pipeline.perStage(
+                10,
+                Map.of("read", Map.of("duplicate_id", 1L), "balance", Map.of("balanced_out", 4L))))
         .isEqualTo(
             Map.of(
                 "read", Map.of("in", 10L, "out", 9L, "rejected", 1L),
@@ -100,5 +115,21 @@ class PipelineTest extends SparkTestBase {
     assertThat(pipeline.counters()).isEmpty();
     assertThat(Pipeline.plan(spark, conf, Command.CURATE).counters().keySet())
         .containsExactly("text", "match", "decode", "score", "recaption");
+  }
+
+  @Test
+  void dedupVerdictsCountForTheDedupStageThatMadeThem() {
+    SiftConf conf = ConfigLoader.load(null, ALL_ON, Map.of());
+    Map<String, Object> per =
+        Pipeline.plan(spark, conf, Command.CURATE)
+            .perStage(
+                100,
+                Map.of(
+                    "dedup",
+                    Map.of("exact_duplicate", 5L, "near_duplicate", 3L, "semantic_duplicate", 2L),
+                    "text",
+                    Map.of("too_short", 10L)));
+    assertThat(per.get("dedup_exact")).isEqualTo(Map.of("in", 90L, "out", 85L, "rejected", 5L));
+    assertThat(per.get("dedup")).isEqualTo(Map.of("in", 85L, "out", 80L, "rejected", 5L));
   }
 }

@@ -1,0 +1,234 @@
+package dev.sift.jobs.dedup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sift.curation.dedup.PerceptualHash;
+import dev.sift.curation.image.ImageDecoder;
+import dev.sift.jobs.SiftRun;
+import dev.sift.udfs.SparkTestBase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Dedup in curate over the real photographs with planted duplicates ({@link PlantedDuplicates}),
+ * scored by the tiny CLIP: every planted copy is found, by the kind that should find it, and no two
+ * different photographs are taken for duplicates; every row ends in exactly one place.
+ */
+class DedupStageTest extends SparkTestBase {
+  @TempDir static Path tmp;
+  static final Path CLIP = repo("curation/src/test/resources/fixtures/tiny-clip");
+  static List<PlantedDuplicates.Row> planted;
+  static Path input;
+
+  @BeforeAll
+  static void writeInput() throws Exception {
+    planted = PlantedDuplicates.rows(repo("data/photos"));
+    List<Row> rows = new ArrayList<>();
+    for (PlantedDuplicates.Row p : planted) {
+      rows.add(RowFactory.create(p.id(), p.caption(), "https://example.com/" + p.id(), p.image()));
+    }
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.StringType)
+            .add("caption", DataTypes.StringType)
+            .add("url", DataTypes.StringType)
+            .add("image", DataTypes.BinaryType);
+    input = tmp.resolve("input");
+    spark.createDataFrame(rows, schema).repartition(3).write().parquet(input.toString());
+  }
+
+  static SiftRun curate(Path out, String... sets) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "curate",
+                "--input",
+                input.toString(),
+                "--output",
+                out.toString(),
+                "--set",
+                "sift.decode.max-aspect=5",
+                "--set",
+                "sift.report.enabled=false",
+                "--set",
+                "sift.dedup.enabled=true"));
+    for (String s : sets) {
+      args.add("--set");
+      args.add(s);
+    }
+    SiftRun r = SiftRun.of(args.toArray(String[]::new));
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    return r;
+  }
+
+  /** reject_reason by id, null for accepted rows; every input id exactly once. */
+  static Map<String, String> verdicts(Path out) {
+    Map<String, String> byId = new HashMap<>();
+    for (Row r :
+        spark.read().parquet(out.resolve("accepted").toString()).select("id").collectAsList()) {
+      assertThat(byId.put(r.getString(0), null)).isNull();
+    }
+    for (Row r :
+        spark
+            .read()
+            .parquet(out.resolve("rejected").toString())
+            .select("id", "reject_reason")
+            .collectAsList()) {
+      assertThat(byId.containsKey(r.getString(0))).as(r.getString(0) + " twice").isFalse();
+      byId.put(r.getString(0), r.getString(1));
+    }
+    assertThat(byId.keySet()).hasSize(planted.size());
+    return byId;
+  }
+
+  static Map<String, Row> rejected(Path out) {
+    Map<String, Row> byId = new HashMap<>();
+    for (Row r :
+        spark
+            .read()
+            .parquet(out.resolve("rejected").toString())
+            .select("id", "reject_stage", "reject_reason", "reject_detail")
+            .collectAsList()) {
+      byId.put(r.getString(0), r);
+    }
+    return byId;
+  }
+
+  /** Each planted copy, or its original, and nothing else, is rejected with {@code reason}. */
+  static void eachPairLosesOneRow(Path out, String how, String reason) {
+    Map<String, String> verdicts = verdicts(out);
+    Map<String, Row> rejected = rejected(out);
+    Set<String> lost = new HashSet<>();
+    for (PlantedDuplicates.Row p : planted) {
+      if (p.copyOf() == null || !how.contains(p.how().equals("bytes") ? "exact" : "near")) {
+        continue;
+      }
+      String copy = verdicts.get(p.id());
+      String original = verdicts.get(p.copyOf());
+      assertThat(copy == null ^ original == null)
+          .as("%s (%s) vs %s: %s / %s", p.id(), p.how(), p.copyOf(), copy, original)
+          .isTrue();
+      String loser = copy != null ? p.id() : p.copyOf();
+      String winner = copy != null ? p.copyOf() : p.id();
+      Row r = rejected.get(loser);
+      assertThat(r.getString(1)).isEqualTo("dedup");
+      assertThat(r.getString(2)).isEqualTo(p.how().equals("bytes") ? "exact_duplicate" : reason);
+      assertThat(r.getString(3)).startsWith("kept id " + winner + ",");
+      lost.add(loser);
+    }
+    for (Map.Entry<String, String> v : verdicts.entrySet()) {
+      if (v.getValue() != null && v.getValue().endsWith("duplicate")) {
+        assertThat(lost).as("%s rejected %s", v.getKey(), v.getValue()).contains(v.getKey());
+      }
+    }
+  }
+
+  @Test
+  void exactAndNearDuplicatesOfScoredRowsAreFoundAndNothingElse() throws Exception {
+    Path out = tmp.resolve("scored");
+    curate(
+        out,
+        "sift.score.enabled=true",
+        "sift.score.model=" + CLIP,
+        "sift.dedup.semantic.enabled=false");
+    eachPairLosesOneRow(out, "exact near", "near_duplicate");
+    JsonNode m = SiftRun.manifest(out);
+    assertThat(m.at("/dedup/exact/removed").asLong()).isEqualTo(1);
+    assertThat(m.at("/dedup/near/removed").asLong()).isEqualTo(4);
+    assertThat(m.at("/counts/per_stage/dedup_exact/rejected").asLong()).isEqualTo(1);
+    assertThat(m.at("/counts/per_stage/dedup/rejected").asLong()).isEqualTo(4);
+    assertThat(m.at("/stages/dedup").asText()).isEqualTo("ran");
+    // The pHash column is the image's, as the curation function computes it.
+    ImageDecoder decoder = new ImageDecoder();
+    List<Row> hashes =
+        spark
+            .read()
+            .parquet(out.resolve("accepted").toString())
+            .select("id", "image", "phash")
+            .collectAsList();
+    assertThat(hashes).isNotEmpty();
+    for (Row r : hashes) {
+      assertThat(r.getLong(2))
+          .as(r.getString(0))
+          .isEqualTo(PerceptualHash.of(decoder.decode((byte[]) r.get(1))));
+    }
+  }
+
+  /**
+   * The tiny CLIP has random weights: it maps every photograph into a narrow cone (different
+   * photographs reach cosine 0.9968, planted copies are at least 0.9994), so this test sets eps to
+   * 0.002 rather than the default, which is meant for a trained model.
+   */
+  @Test
+  void semanticDuplicatesAreFoundByTheirEmbeddings() throws Exception {
+    Path out = tmp.resolve("semantic");
+    curate(
+        out,
+        "sift.score.enabled=true",
+        "sift.score.model=" + CLIP,
+        "sift.dedup.near.enabled=false",
+        "sift.dedup.semantic.eps=0.002");
+    eachPairLosesOneRow(out, "exact near", "semantic_duplicate");
+    JsonNode m = SiftRun.manifest(out);
+    assertThat(m.at("/dedup/semantic/removed").asLong()).isEqualTo(4);
+    assertThat(m.at("/dedup/semantic/level1_clusters").asLong()).isEqualTo(1);
+    assertThat(m.at("/dedup/semantic/examples")).hasSize(4);
+    // The embeddings were only for dedup: not written.
+    assertThat(spark.read().parquet(out.resolve("accepted").toString()).columns())
+        .doesNotContain("image_embedding");
+  }
+
+  @Test
+  void withoutScoringTheDecodeStageHashesAndIdsDecide() {
+    Path out = tmp.resolve("unscored");
+    curate(out, "sift.score.enabled=false", "sift.dedup.semantic.enabled=false");
+    eachPairLosesOneRow(out, "exact near", "near_duplicate");
+    // Without scores the smaller id stays: "copy-..." sorts before "photo-...".
+    Map<String, Row> rejected = rejected(out);
+    assertThat(rejected.keySet()).contains("photo-2", "photo-3", "photo-4", "photo-5");
+  }
+
+  @Test
+  void imagesNearAReferenceSetAreRejected() throws Exception {
+    Path reference = Files.createDirectories(tmp.resolve("reference"));
+    PlantedDuplicates.Row seventh = planted.get(6);
+    Files.write(
+        reference.resolve("eval-0001.jpg"),
+        PlantedDuplicates.jpeg(
+            PlantedDuplicates.resize(PlantedDuplicates.read(seventh.image()), 0.8), 0.7f));
+    Files.writeString(reference.resolve("README.txt"), "not an image");
+    Path out = tmp.resolve("reference-out");
+    curate(
+        out,
+        "sift.score.enabled=false",
+        "sift.dedup.semantic.enabled=false",
+        "sift.dedup.near.enabled=false",
+        "sift.dedup.reference=" + reference);
+    Row r = rejected(out).get(seventh.id());
+    assertThat(r).isNotNull();
+    assertThat(r.getString(2)).isEqualTo("reference_overlap");
+    assertThat(r.getString(3)).contains("eval-0001.jpg");
+    assertThat(
+            rejected(out).values().stream()
+                .filter(x -> x.getString(2).equals("reference_overlap"))
+                .count())
+        .isEqualTo(1);
+    JsonNode m = SiftRun.manifest(out);
+    assertThat(m.at("/dedup/reference/images").asLong()).isEqualTo(1);
+    assertThat(m.at("/dedup/reference/undecodable").asLong()).isEqualTo(1);
+  }
+}
