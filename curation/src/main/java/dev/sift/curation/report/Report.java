@@ -25,6 +25,7 @@ public record Report(
     Captions captions,
     Diversity diversity,
     Gallery gallery,
+    Dedup dedup,
     Comparison comparison) {
 
   /** The {@code status} of a section with figures. */
@@ -50,6 +51,7 @@ public record Report(
         captions,
         diversity,
         gallery,
+        dedup,
         c);
   }
 
@@ -249,6 +251,33 @@ public record Report(
       return new Gallery(status, null, null, null, null, null, null, null);
     }
   }
+
+  /** Rows dedup removed, per kind, with the distances or similarities and example pairs. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Dedup(String status, String priority, List<DedupKind> kinds) {
+    /** The section of a run without dedup; {@code status} says why. */
+    public static Dedup absent(String status) {
+      return new Dedup(status, null, null);
+    }
+  }
+
+  /**
+   * One kind of dedup: its reject reason, rows removed, what {@code histogram} counts ({@code
+   * measure}: e.g. pHash distance; each removed row's value against the row it names), and example
+   * pairs.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record DedupKind(
+      String kind,
+      String reason,
+      long removed,
+      String measure,
+      List<Count> histogram,
+      List<DedupPair> examples) {}
+
+  /** A removed row beside the row it duplicates, and their distance or similarity. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record DedupPair(Example removed, Example kept, Double value) {}
 
   /** One stage's rows out in the baseline and in this run. */
   public record StageDelta(String stage, Long baselineOut, Long thisOut) {}

@@ -102,6 +102,7 @@ public final class ReportPage {
     captions(b, r.captions());
     diversity(b, r.diversity());
     gallery(b, r.gallery());
+    DedupPage.render(b, r.dedup());
     if (r.comparison() != null) {
       comparison(b, r);
     }
@@ -119,6 +120,7 @@ public final class ReportPage {
     out.add(new String[] {"captions", "Captions"});
     out.add(new String[] {"diversity", "Diversity"});
     out.add(new String[] {"gallery", "Examples"});
+    out.add(new String[] {"dedup", "Duplicates"});
     if (r.comparison() != null) {
       out.add(new String[] {"comparison", "Comparison"});
     }

@@ -66,6 +66,17 @@ class ReportPageTest {
             List.of(example(EVIL))),
         new Report.Diversity(Report.notComputed("embeddings not written"), null, null, null, null),
         Report.Gallery.absent(no),
+        new Report.Dedup(
+            Report.COMPUTED,
+            "clip-score",
+            List.of(
+                new Report.DedupKind(
+                    "near",
+                    "near_duplicate",
+                    1,
+                    "pHash distance",
+                    List.of(new Report.Count("2", 1)),
+                    List.of(new Report.DedupPair(example(EVIL), example(EVIL), 2.0))))),
         null);
   }
 
@@ -140,6 +151,7 @@ class ReportPageTest {
             base.captions(),
             base.diversity(),
             new Report.Gallery("computed", 0.1, "t", List.of(e), List.of(), List.of(), "x", null),
+            base.dedup(),
             null);
     String json = ReportJson.write(r);
     assertThat(json)

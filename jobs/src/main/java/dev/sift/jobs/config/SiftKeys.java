@@ -541,7 +541,9 @@ public final class SiftKeys {
                   "Reference images to keep out of the result (e.g. evaluation sets, as DataComp"
                       + " does): a directory of image files or a Parquet file or directory with an"
                       + " `image` binary column. Rows within sift.dedup.near.max-distance of a"
-                      + " reference pHash are rejected (reference_overlap).")
+                      + " reference pHash are rejected (reference_overlap); with semantic dedup on,"
+                      + " so are rows whose CLIP image embedding is within 1 - eps of a reference"
+                      + " image's.")
               .string(null));
 
   // ---- recaption ----

@@ -112,7 +112,12 @@ public final class DedupStage implements PipelineStage {
               + " sift.dedup.semantic.enabled = false");
     }
     if (hasReference(conf)) {
-      reference = ReferenceImages.load(ctx.spark(), conf, bands(conf));
+      reference =
+          ReferenceImages.load(
+              ctx.spark(),
+              conf,
+              bands(conf),
+              semantic(conf) ? 1 - conf.get(SiftKeys.DEDUP_SEMANTIC_EPS) : Double.NaN);
     }
     return List.of();
   }
@@ -150,18 +155,37 @@ public final class DedupStage implements PipelineStage {
     return rows;
   }
 
+  /**
+   * Rejects rows near a reference image: by pHash, and with semantic dedup also by CLIP image
+   * embedding (similarity at least {@code 1 - eps}).
+   */
   private Dataset<Row> againstReference(Dataset<Row> rows) {
     String match = Columns.INTERNAL_PREFIX + "reference_match";
     rows =
         rows.withColumn(match, when(alive(), reference.hashes().udf().apply(col(Columns.PHASH))));
     Column m = col(match);
+    rows =
+        Verdicts.judge(
+                rows,
+                NAME,
+                when(m.isNotNull(), lit(Reject.REFERENCE_OVERLAP.code())),
+                functions.format_string(
+                    "reference image %s, pHash distance %d",
+                    m.getField("name"), m.getField("distance")))
+            .drop(match);
+    if (reference.embeddings() == null) {
+      return rows;
+    }
+    rows =
+        rows.withColumn(
+            match, when(alive(), reference.embeddings().udf().apply(col(Columns.IMAGE_EMBEDDING))));
     return Verdicts.judge(
             rows,
             NAME,
             when(m.isNotNull(), lit(Reject.REFERENCE_OVERLAP.code())),
             functions.format_string(
-                "reference image %s, pHash distance %d",
-                m.getField("name"), m.getField("distance")))
+                "reference image %s, cosine similarity %.4f",
+                m.getField("name"), m.getField("similarity")))
         .drop(match);
   }
 
@@ -244,6 +268,7 @@ public final class DedupStage implements PipelineStage {
       ref.put("path", ctx.conf().get(SiftKeys.DEDUP_REFERENCE));
       ref.put("format", reference.format());
       ref.put("images", reference.hashes().size());
+      ref.put("embedded", reference.embeddings() == null ? 0 : reference.embeddings().size());
       ref.put("undecodable", reference.undecodable());
       ref.put(
           "removed",

@@ -18,6 +18,7 @@ import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.functions;
 
 /**
@@ -41,6 +42,7 @@ public final class ExactDedupStage implements PipelineStage {
   private static final String URL_KEY = Columns.INTERNAL_PREFIX + "url_key";
 
   private long removed = -1;
+  private final List<Map<String, Object>> examples = new java.util.ArrayList<>();
 
   @Override
   public String name() {
@@ -99,6 +101,7 @@ public final class ExactDedupStage implements PipelineStage {
       bytesKey = when(functions.length(image).gt(0), functions.sha2(image, 256));
     }
     Dataset<Row> removals = null;
+    boolean byBoth = false;
     if (bytesKey != null) {
       Dataset<Row> keyed = rows.where(alive()).select(col(Columns.ID), bytesKey.as(BYTES_KEY));
       removals = removalsBy(keyed, BYTES_KEY, "same image bytes");
@@ -108,42 +111,48 @@ public final class ExactDedupStage implements PipelineStage {
           rows.where(alive())
               .select(col(Columns.ID), DedupUdfs.urlKey().apply(col(Columns.URL)).as(URL_KEY));
       Dataset<Row> byUrl = removalsBy(keyed, URL_KEY, "same URL");
+      byBoth = removals != null;
       removals = removals == null ? byUrl : removals.unionByName(byUrl);
     }
     if (removals == null) {
       removed = 0;
       return rows;
     }
-    // A row may be removed by both keys: keep the smallest kept id, as the rule would.
-    Column best = functions.min(functions.struct(col(Removals.KEPT_ID), col(Removals.DETAIL)));
-    Dataset<Row> table =
-        ctx.persist(
-            removals
-                .groupBy(Removals.REMOVED_ID)
-                .agg(best.as("best"))
-                .select(
-                    col(Removals.REMOVED_ID),
-                    col("best." + Removals.KEPT_ID).as(Removals.KEPT_ID),
-                    col("best." + Removals.DETAIL).as(Removals.DETAIL)));
+    if (byBoth) {
+      // A row may be removed by both keys: keep the smallest kept id, as the rule would.
+      Column best = functions.min(functions.struct(col(Removals.KEPT_ID), col(Removals.DETAIL)));
+      removals =
+          removals
+              .groupBy(Removals.REMOVED_ID)
+              .agg(best.as("best"))
+              .select(
+                  col(Removals.REMOVED_ID),
+                  col("best." + Removals.KEPT_ID).as(Removals.KEPT_ID),
+                  col("best." + Removals.DETAIL).as(Removals.DETAIL));
+    }
+    Dataset<Row> table = ctx.persist(removals);
     ctx.spark().sparkContext().setJobDescription("sift: exact duplicates (image bytes, URLs)");
     removed = table.count();
+    for (Row r :
+        table.orderBy(col(Removals.REMOVED_ID)).limit(DedupStage.EXAMPLES).collectAsList()) {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("removed", r.getString(0));
+      e.put("kept", r.getString(1));
+      examples.add(e);
+    }
     return Removals.judge(
         rows, table, removed, Reject.EXACT_DUPLICATE.stage(), Reject.EXACT_DUPLICATE);
   }
 
-  /** Per set of rows with one key, every row but the smallest id, naming that id. */
+  /**
+   * Per set of rows with one key, every row but the smallest id, naming that id: one pass over the
+   * rows (only id and key travel, in one shuffle by key) and a window minimum per key.
+   */
   private static Dataset<Row> removalsBy(Dataset<Row> keyed, String key, String what) {
-    Dataset<Row> known = keyed.where(col(key).isNotNull());
-    Dataset<Row> keepers =
-        known
-            .groupBy(col(key))
-            .agg(
-                functions.min(col(Columns.ID)).as(Removals.KEPT_ID),
-                functions.count(lit(1)).as("n"))
-            .where(col("n").gt(1))
-            .drop("n");
-    return known
-        .join(keepers, key)
+    Column kept = functions.min(col(Columns.ID)).over(Window.partitionBy(col(key)));
+    return keyed
+        .where(col(key).isNotNull())
+        .withColumn(Removals.KEPT_ID, kept)
         .where(col(Columns.ID).notEqual(col(Removals.KEPT_ID)))
         .select(
             col(Columns.ID).as(Removals.REMOVED_ID),
@@ -165,6 +174,7 @@ public final class ExactDedupStage implements PipelineStage {
             ? "input column " + hashColumn
             : ctx.input().hasImage() ? "sha256 of image bytes" : "none");
     exact.put("url", ctx.conf().get(SiftKeys.DEDUP_EXACT_URL));
+    exact.put("examples", examples);
     Map<String, Object> dedup = new LinkedHashMap<>();
     dedup.put("exact", exact);
     Map<String, Object> section = new LinkedHashMap<>();

@@ -9,6 +9,7 @@ import dev.sift.jobs.config.SiftKeys;
 import dev.sift.udfs.ClipScorePartitionFn;
 import dev.sift.udfs.Columns;
 import dev.sift.udfs.ScoreMetrics;
+import dev.sift.udfs.StageCounter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -89,22 +90,31 @@ public final class ScoreStage implements PipelineStage {
     }
     StructType schema = rows.schema();
     metrics = new ScoreMetrics(ctx.spark().sparkContext(), NAME);
-    ClipScorePartitionFn fn =
-        new ClipScorePartitionFn(
-            schema,
-            conf.get(SiftKeys.SCORE_MODEL),
-            conf.get(SiftKeys.DEVICE),
-            new ClipScorePartitionFn.Settings(
-                conf.get(SiftKeys.SCORE_BATCH_SIZE),
-                conf.get(SiftKeys.SCORE_THREADS),
-                conf.get(SiftKeys.SCORE_DECODE_THREADS),
-                conf.get(SiftKeys.SCORE_PREFETCH_BATCHES),
-                conf.get(SiftKeys.SCORE_GPU_CONCURRENCY),
-                heads,
-                conf.get(SiftKeys.DECODE_MODE).equals("fast")),
-            ctx.counter(NAME),
-            metrics);
+    ClipScorePartitionFn fn = partitionFn(schema, conf, heads, ctx.counter(NAME), metrics);
     return rows.mapPartitions(fn, Encoders.row(schema));
+  }
+
+  /** The score stage's function for rows of {@code schema} under {@code conf}'s settings. */
+  static ClipScorePartitionFn partitionFn(
+      StructType schema,
+      SiftConf conf,
+      TreeMap<String, String> heads,
+      StageCounter counter,
+      ScoreMetrics metrics) {
+    return new ClipScorePartitionFn(
+        schema,
+        conf.get(SiftKeys.SCORE_MODEL),
+        conf.get(SiftKeys.DEVICE),
+        new ClipScorePartitionFn.Settings(
+            conf.get(SiftKeys.SCORE_BATCH_SIZE),
+            conf.get(SiftKeys.SCORE_THREADS),
+            conf.get(SiftKeys.SCORE_DECODE_THREADS),
+            conf.get(SiftKeys.SCORE_PREFETCH_BATCHES),
+            conf.get(SiftKeys.SCORE_GPU_CONCURRENCY),
+            heads,
+            conf.get(SiftKeys.DECODE_MODE).equals("fast")),
+        counter,
+        metrics);
   }
 
   @Override

@@ -21,7 +21,11 @@ import org.apache.spark.sql.Row;
 final class GallerySection {
   private GallerySection() {}
 
-  private static Dataset<Row> galleryRows(ReportInput in) {
+  /**
+   * Accepted and rejected rows with the columns an example shows, and {@code _outcome}: null for
+   * accepted rows, {@code stage/reason} for rejected ones.
+   */
+  static Dataset<Row> galleryRows(ReportInput in) {
     List<Column> cols = new ArrayList<>();
     for (String c :
         List.of(

@@ -139,6 +139,7 @@ public final class ReportJob {
             CaptionSection.build(in),
             DiversitySection.build(in),
             GallerySection.build(in, scores),
+            DedupSection.build(in),
             null);
     if (baseline != null) {
       ReportInput base = ReportInput.open(spark, baseline, options);

@@ -63,6 +63,10 @@ final class PlantedDuplicates {
             "photo-4",
             "1% cropped from each side"));
     rows.add(new Row("copy-png", "as png", png(read(originals.get(4))), "photo-5", "png"));
+    byte[] webp = webp(read(originals.get(5)), 80f);
+    if (webp != null) {
+      rows.add(new Row("copy-webp", "as webp", webp, "photo-6", "webp quality 80"));
+    }
     return rows;
   }
 
@@ -93,6 +97,51 @@ final class PlantedDuplicates {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ImageIO.write(image, "png", out);
     return out.toByteArray();
+  }
+
+  /** libwebp's simple encoding API, the system library Sift decodes WebP with. */
+  interface WebpEncoder extends com.sun.jna.Library {
+    long WebPEncodeRGB(
+        byte[] rgb,
+        int width,
+        int height,
+        int stride,
+        float quality,
+        com.sun.jna.ptr.PointerByReference output);
+
+    void WebPFree(com.sun.jna.Pointer pointer);
+  }
+
+  /** {@code image} as a lossy WebP by libwebp; null where the library is missing. */
+  static byte[] webp(BufferedImage image, float quality) {
+    WebpEncoder lib;
+    try {
+      lib = com.sun.jna.Native.load("webp", WebpEncoder.class);
+    } catch (UnsatisfiedLinkError e) {
+      return null;
+    }
+    int w = image.getWidth();
+    int h = image.getHeight();
+    byte[] rgb = new byte[3 * w * h];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        int p = image.getRGB(x, y);
+        int o = 3 * (y * w + x);
+        rgb[o] = (byte) (p >> 16);
+        rgb[o + 1] = (byte) (p >> 8);
+        rgb[o + 2] = (byte) p;
+      }
+    }
+    com.sun.jna.ptr.PointerByReference out = new com.sun.jna.ptr.PointerByReference();
+    long size = lib.WebPEncodeRGB(rgb, w, h, 3 * w, quality, out);
+    if (size <= 0) {
+      throw new IllegalStateException("libwebp could not encode a " + w + "x" + h + " image");
+    }
+    try {
+      return out.getValue().getByteArray(0, (int) size);
+    } finally {
+      lib.WebPFree(out.getValue());
+    }
   }
 
   static BufferedImage resize(BufferedImage image, double scale) {
