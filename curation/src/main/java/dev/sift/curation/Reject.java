@@ -8,6 +8,20 @@ package dev.sift.curation;
 public enum Reject {
   /** Another input row has the same id; the kept one is chosen deterministically. */
   DUPLICATE_ID("read", "duplicate_id"),
+  /**
+   * A WebDataset sample has two members with one extension; the first was read, the detail names
+   * the extensions.
+   */
+  DUPLICATE_MEMBER("read", "duplicate_member"),
+  /**
+   * A WebDataset sample's {@code json} member is not a JSON object; the detail has the parser's.
+   */
+  BAD_JSON("read", "bad_json"),
+  /**
+   * The WebDataset sample being read where its shard turned out damaged, kept with {@code
+   * sift.input.webdataset.on-error = skip-rest}; the detail names the shard and the byte offset.
+   */
+  DAMAGED_SHARD("read", "damaged_shard"),
   /** The caption is null. */
   NO_CAPTION("text", "no_caption"),
   /** The caption is empty once normalised (whitespace, control characters, bare tags). */

@@ -49,6 +49,20 @@ public final class CurateJob {
    * @param command which stages run, and how the input is read
    */
   public static Result run(SparkSession spark, SiftConf conf, Command command) {
+    try {
+      return runStages(spark, conf, command);
+    } catch (Exception e) {
+      // A damaged input file found by an executor surfaces here, wrapped in Spark's (checked)
+      // SparkException.
+      SiftUserException user = InputReader.damagedShardError(e);
+      if (user != null) {
+        throw user;
+      }
+      throw e;
+    }
+  }
+
+  private static Result runStages(SparkSession spark, SiftConf conf, Command command) {
     long t0 = System.nanoTime();
     Instant started = Instant.now();
     String outPath = conf.get(SiftKeys.OUTPUT_PATH);
@@ -146,6 +160,7 @@ public final class CurateJob {
     inputInfo.put(
         "files", input.files().subList(0, Math.min(MAX_MANIFEST_FILES, input.files().size())));
     inputInfo.put("files_listed", Math.min(MAX_MANIFEST_FILES, input.files().size()));
+    inputInfo.putAll(input.manifest().get());
     manifest.put("input", inputInfo);
     manifest.put("stages", pipeline.status());
     // The stages' own sections; model figures (metrics) go beside the timings.

@@ -91,6 +91,15 @@ public final class Columns {
   /** Prefix of Sift's working columns; they never reach an output. */
   public static final String INTERNAL_PREFIX = "_sift_";
 
+  /**
+   * A reader's verdict on a row, a {@code read/} reason code or null (WebDataset: a duplicated
+   * member, unreadable JSON); the read stage turns it into the row's reject columns.
+   */
+  public static final String READ_REJECT = INTERNAL_PREFIX + "read_reject";
+
+  /** The detail of {@link #READ_REJECT}. */
+  public static final String READ_DETAIL = INTERNAL_PREFIX + "read_detail";
+
   private Columns() {}
 
   /** The column a head's values go to: {@code head_<name>}. */

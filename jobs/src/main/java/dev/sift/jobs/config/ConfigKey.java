@@ -205,6 +205,18 @@ public final class ConfigKey<T> {
           name, Type.STRING, defaultValue, doc, v -> true, "any string", List.of());
     }
 
+    /**
+     * A string with a check.
+     *
+     * @param allowed what {@code check} accepts, in words
+     */
+    public ConfigKey<String> string(String defaultValue, Predicate<String> check, String allowed) {
+      if (defaultValue != null && !check.test(defaultValue)) {
+        throw new IllegalArgumentException(name + ": default fails its check");
+      }
+      return new ConfigKey<>(name, Type.STRING, defaultValue, doc, check, allowed, List.of());
+    }
+
     public ConfigKey<String> choice(String defaultValue, String... choices) {
       List<String> list = List.of(choices);
       if (defaultValue != null && !list.contains(defaultValue)) {

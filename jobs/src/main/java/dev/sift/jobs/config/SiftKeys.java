@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The registry: every {@code sift.*} key, defined once with its default, documentation and check.
@@ -18,6 +19,9 @@ import java.util.Map;
  */
 public final class SiftKeys {
   private static final List<ConfigKey<?>> KEYS = new ArrayList<>();
+
+  /** A WebDataset extension as the reader folds it; defined before the keys that check with it. */
+  private static final Pattern EXTENSION = Pattern.compile("[a-z0-9_\\-]+(\\.[a-z0-9_\\-]+)*");
 
   private static <T> ConfigKey<T> register(ConfigKey<T> key) {
     KEYS.add(key);
@@ -42,7 +46,7 @@ public final class SiftKeys {
               .doc(
                   "Input layout: Parquet, CSV or TSV with a header row (text-only runs),"
                       + " img2dataset's `files` layout (NNNNN/NNNNNNNNN.jpg + .txt + .json), or"
-                      + " WebDataset tar shards (not available yet).")
+                      + " WebDataset tar shards (`webdataset`: sift.input.webdataset.*).")
               .choice("parquet", "parquet", "csv", "tsv", "files", "webdataset"));
   public static final ConfigKey<String> COLUMN_ID =
       register(
@@ -87,6 +91,45 @@ public final class SiftKeys {
                       + " per-language concept lists are named). Optional; needed when"
                       + " sift.match.metadata is a directory of per-language lists.")
               .string("language"));
+
+  public static final ConfigKey<String> WDS_IMAGE =
+      register(
+          key("sift.input.webdataset.image")
+              .doc(
+                  "WebDataset: the member extensions (lower-case, comma-separated) that may hold a"
+                      + " sample's image; the first present is read. A sample with none is"
+                      + " rejected as decode/no_image.")
+              .string(
+                  "jpg,jpeg,png,webp",
+                  SiftKeys::validExtensions,
+                  "extensions such as jpg,jpeg,png,webp: lower-case, no dots at either end,"
+                      + " comma-separated"));
+  public static final ConfigKey<String> WDS_CAPTION =
+      register(
+          key("sift.input.webdataset.caption")
+              .doc(
+                  "WebDataset: where a sample's caption is: a member extension (`txt`, read as"
+                      + " UTF-8) or `json:FIELD`, a string field of the `json` member. A sample"
+                      + " without it is rejected as text/no_caption.")
+              .string("txt", SiftKeys::validCaption, "an extension such as txt, or json:FIELD"));
+  public static final ConfigKey<String> WDS_ON_ERROR =
+      register(
+          key("sift.input.webdataset.on-error")
+              .doc(
+                  "WebDataset: what a damaged shard (truncated, not a tar file) does. `fail`: the"
+                      + " run fails (exit 2) naming the shard and the byte offset. `skip-rest`: the"
+                      + " samples before the damage are kept, the sample being read is rejected"
+                      + " as read/damaged_shard, and the manifest lists the shard under"
+                      + " input.damaged_shards.")
+              .choice("fail", "fail", "skip-rest"));
+  public static final ConfigKey<Integer> WDS_SCHEMA_SAMPLES =
+      register(
+          key("sift.input.webdataset.json-schema-samples")
+              .doc(
+                  "WebDataset: the `json` members (from the first shard) whose fields are typed"
+                      + " on the driver to become pass-through columns; a field no sample among"
+                      + " them has does not become a column.")
+              .integer(1000, 1, 1_000_000));
 
   // ---- output ----
   public static final ConfigKey<String> OUTPUT_PATH =
@@ -785,5 +828,20 @@ public final class SiftKeys {
   /** Every key, in declaration order. */
   public static List<ConfigKey<?>> all() {
     return Collections.unmodifiableList(KEYS);
+  }
+
+  /** A comma-separated list of WebDataset extensions (lower-case, as the reader folds them). */
+  private static boolean validExtensions(String v) {
+    for (String part : v.split(",", -1)) {
+      if (!EXTENSION.matcher(part.trim()).matches()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** An extension, or {@code json:FIELD}. */
+  private static boolean validCaption(String v) {
+    return v.startsWith("json:") ? v.length() > 5 : EXTENSION.matcher(v).matches();
   }
 }

@@ -3,18 +3,25 @@ package dev.sift.jobs.pipeline;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
+import dev.sift.curation.webdataset.ShardDamagedException;
 import dev.sift.jobs.SiftUserException;
 import dev.sift.jobs.config.ConfigKey;
 import dev.sift.jobs.config.SiftConf;
 import dev.sift.jobs.config.SiftKeys;
 import dev.sift.udfs.Columns;
+import dev.sift.udfs.DamagedShard;
+import dev.sift.udfs.WebDatasetReadFn;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -24,8 +31,11 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
@@ -33,6 +43,8 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.CollectionAccumulator;
+import org.apache.spark.util.SerializableConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,8 +70,20 @@ public final class InputReader {
    * @param hasImage whether an image column is mapped (so decode runs and null bytes reject)
    * @param hasId whether ids come from the input (otherwise all are derived)
    * @param files the data files read
+   * @param manifest what the reader adds to the manifest's {@code input} section, asked for once
+   *     the rows were written (WebDataset: the damaged shards)
    */
-  public record Input(Dataset<Row> rows, boolean hasImage, boolean hasId, List<String> files) {}
+  public record Input(
+      Dataset<Row> rows,
+      boolean hasImage,
+      boolean hasId,
+      List<String> files,
+      Supplier<Map<String, Object>> manifest) {
+
+    public Input(Dataset<Row> rows, boolean hasImage, boolean hasId, List<String> files) {
+      this(rows, hasImage, hasId, files, Map::of);
+    }
+  }
 
   private InputReader() {}
 
@@ -71,6 +95,9 @@ public final class InputReader {
     }
     String format = conf.get(SiftKeys.INPUT_FORMAT);
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    if (format.equals("webdataset")) {
+      return readWebDataset(spark, conf, hadoop, path);
+    }
     List<FileStatus> files = listFiles(hadoop, path, format);
     Dataset<Row> raw;
     switch (format) {
@@ -95,8 +122,7 @@ public final class InputReader {
           throw new SiftUserException(
               "sift.input.format = "
                   + format
-                  + " is not available yet; use parquet, csv, tsv or"
-                  + " files");
+                  + " is not available; use parquet, csv, tsv, files or webdataset");
     }
     List<String> names = files.stream().map(f -> f.getPath().toString()).toList();
     return map(raw, conf, names.get(0), names);
@@ -260,28 +286,37 @@ public final class InputReader {
       }
     }
     Set<String> mapped = Set.copyOf(mapping.values().stream().filter(v -> v != null).toList());
-    Set<String> taken = new java.util.HashSet<>();
+    Set<String> taken = new HashSet<>();
     for (StructField f : schema.fields()) {
       if (mapped.contains(f.name())) {
         continue;
       }
-      String name = f.name();
-      while (Columns.isReserved(name)
-          || taken.contains(name.toLowerCase(Locale.ROOT))
-          || name.startsWith(Columns.INTERNAL_PREFIX)) {
-        name = "input_" + name;
-      }
-      if (!name.equals(f.name())) {
-        LOG.warn("input column '{}' passes through as '{}' (its name is Sift's)", f.name(), name);
-      }
-      taken.add(name.toLowerCase(Locale.ROOT));
-      out.add(col(quote(f.name())).as(name));
+      out.add(col(quote(f.name())).as(passThroughName(f.name(), taken)));
     }
     return new Input(
         raw.select(out.toArray(Column[]::new)),
         mapping.get(Columns.IMAGE) != null,
         mapping.get(Columns.ID) != null,
         files);
+  }
+
+  /**
+   * The name an input column passes through under: its own, or with {@code input_} prefixes while
+   * it would clash with a column Sift writes, a working column or one already taken ({@code taken}
+   * holds lower-cased names and gets this one).
+   */
+  private static String passThroughName(String original, Set<String> taken) {
+    String name = original;
+    while (Columns.isReserved(name)
+        || taken.contains(name.toLowerCase(Locale.ROOT))
+        || name.startsWith(Columns.INTERNAL_PREFIX)) {
+      name = "input_" + name;
+    }
+    if (!name.equals(original)) {
+      LOG.warn("input column '{}' passes through as '{}' (its name is Sift's)", original, name);
+    }
+    taken.add(name.toLowerCase(Locale.ROOT));
+    return name;
   }
 
   /**
@@ -433,5 +468,181 @@ public final class InputReader {
             col("_stem").as("source_file"));
     List<String> names = files.stream().map(f -> f.getPath().toString()).toList();
     return new Input(rows, true, true, names);
+  }
+
+  /**
+   * WebDataset tar shards: {@code sift.input.path} is a shard, a directory (its {@code .tar} files,
+   * recursively), a glob, or several of these joined by commas. One Spark partition per shard, read
+   * as a stream by {@link WebDatasetReadFn}; the first shard's {@code json} members are typed on
+   * the driver so that their fields other than key, url, width and height pass through as columns.
+   */
+  private static Input readWebDataset(
+      SparkSession spark, SiftConf conf, Configuration hadoop, String path) {
+    List<String> shards = listShards(hadoop, path);
+    String caption = conf.get(SiftKeys.WDS_CAPTION);
+    String captionField = caption.startsWith("json:") ? caption.substring(5) : null;
+    WebDatasetReadFn.Options options =
+        new WebDatasetReadFn.Options(
+            Arrays.stream(conf.get(SiftKeys.WDS_IMAGE).split(",")).map(String::trim).toList(),
+            captionField == null ? caption : null,
+            captionField,
+            conf.get(SiftKeys.WDS_ON_ERROR).equals("skip-rest"));
+    CollectionAccumulator<DamagedShard> damaged =
+        spark.sparkContext().collectionAccumulator("sift.input.webdataset.damaged");
+    WebDatasetReadFn fn =
+        new WebDatasetReadFn(
+            options, SerializableConfiguration.broadcast(spark.sparkContext(), hadoop), damaged);
+    JavaRDD<Row> samples =
+        JavaSparkContext.fromSparkContext(spark.sparkContext())
+            .parallelize(shards, shards.size())
+            .flatMap(fn);
+    Dataset<Row> raw = spark.createDataFrame(samples, WebDatasetReadFn.SCHEMA);
+
+    List<Column> out = new ArrayList<>();
+    for (String c :
+        List.of(
+            Columns.ID,
+            Columns.CAPTION,
+            Columns.URL,
+            Columns.IMAGE,
+            Columns.WIDTH,
+            Columns.HEIGHT)) {
+      out.add(col(c));
+    }
+    Set<String> taken = new HashSet<>();
+    taken.add(WebDatasetReadFn.KEY);
+    taken.add(WebDatasetReadFn.SHARD);
+    Set<String> consumed = new HashSet<>(Set.of("key", "url", "width", "height"));
+    if (captionField != null) {
+      consumed.add(captionField);
+    }
+    StructType jsonSchema = jsonSchema(spark, hadoop, shards, conf);
+    Column parsed = functions.from_json(col(WebDatasetReadFn.JSON), jsonSchema);
+    for (StructField f : jsonSchema.fields()) {
+      if (!consumed.contains(f.name())) {
+        out.add(parsed.getField(f.name()).as(passThroughName(f.name(), taken)));
+      }
+    }
+    out.add(col(WebDatasetReadFn.KEY));
+    out.add(col(WebDatasetReadFn.SHARD));
+    out.add(col(Columns.READ_REJECT));
+    out.add(col(Columns.READ_DETAIL));
+    Dataset<Row> rows = raw.select(out.toArray(Column[]::new));
+    return new Input(rows, true, true, shards, () -> damagedShards(damaged));
+  }
+
+  /** The pass-through fields of the shards' {@code json} members, typed from the first shard. */
+  private static StructType jsonSchema(
+      SparkSession spark, Configuration hadoop, List<String> shards, SiftConf conf) {
+    List<String> json =
+        WebDatasetReadFn.firstJson(hadoop, shards.get(0), conf.get(SiftKeys.WDS_SCHEMA_SAMPLES));
+    if (json.isEmpty()) {
+      return new StructType();
+    }
+    return spark
+        .read()
+        .option("mode", "DROPMALFORMED")
+        .json(spark.createDataset(json, Encoders.STRING()))
+        .schema();
+  }
+
+  /** The manifest's {@code damaged_shards}: each shard once (retried tasks report it again). */
+  private static Map<String, Object> damagedShards(CollectionAccumulator<DamagedShard> acc) {
+    Map<String, DamagedShard> byPath = new java.util.TreeMap<>();
+    for (DamagedShard d : acc.value()) {
+      byPath.putIfAbsent(d.path(), d);
+    }
+    List<Map<String, Object>> list = new ArrayList<>();
+    for (DamagedShard d : byPath.values()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("path", d.path());
+      m.put("offset", d.offset());
+      m.put("error", d.error());
+      list.add(m);
+    }
+    return Map.of("damaged_shards", list);
+  }
+
+  /**
+   * The shards named by a path: comma-separated entries, each a file, a directory (its {@code .tar}
+   * files, recursively, without Spark's metadata names) or a glob. Zero-byte shards are skipped
+   * with a warning.
+   */
+  private static List<String> listShards(Configuration hadoop, String path) {
+    Set<String> shards = new LinkedHashSet<>();
+    for (String entry : path.split(",")) {
+      String part = entry.trim();
+      if (part.isEmpty()) {
+        continue;
+      }
+      try {
+        Path p = new Path(part);
+        FileSystem fs = p.getFileSystem(hadoop);
+        FileStatus[] matches = fs.globStatus(p);
+        if (matches == null || matches.length == 0) {
+          throw new SiftUserException("input path not found: " + part);
+        }
+        List<FileStatus> found = new ArrayList<>();
+        for (FileStatus m : matches) {
+          if (m.isDirectory()) {
+            RemoteIterator<LocatedFileStatus> it = fs.listFiles(m.getPath(), true);
+            while (it.hasNext()) {
+              LocatedFileStatus f = it.next();
+              if (isDataFile(m.getPath(), f.getPath())
+                  && f.getPath().getName().toLowerCase(Locale.ROOT).endsWith(".tar")) {
+                found.add(f);
+              }
+            }
+          } else {
+            found.add(m);
+          }
+        }
+        found.sort((a, b) -> a.getPath().toString().compareTo(b.getPath().toString()));
+        for (FileStatus f : found) {
+          if (f.getLen() == 0) {
+            LOG.warn("WebDataset shard {} is empty (0 bytes): it holds no samples", f.getPath());
+          } else {
+            shards.add(f.getPath().toString());
+          }
+        }
+      } catch (IOException e) {
+        throw new SiftUserException("cannot list input path " + part + ": " + e.getMessage(), e);
+      }
+    }
+    if (shards.isEmpty()) {
+      throw new SiftUserException("no WebDataset shards (non-empty .tar files) under " + path);
+    }
+    return List.copyOf(shards);
+  }
+
+  /**
+   * A failure a damaged WebDataset shard caused, anywhere in {@code e}'s causes (Spark wraps task
+   * failures), as a user error naming the shard and offset; null for any other failure.
+   */
+  public static SiftUserException damagedShardError(Throwable e) {
+    String damage = null;
+    String marker = ShardDamagedException.class.getName() + ": ";
+    for (Throwable t = e; t != null && damage == null; t = t.getCause()) {
+      if (t instanceof SiftUserException) {
+        return null;
+      }
+      if (t instanceof ShardDamagedException d) {
+        damage = d.getMessage();
+      } else if (t.getMessage() != null && t.getMessage().contains(marker)) {
+        // A failed job often carries the task's exception only as text in its message.
+        String m = t.getMessage();
+        int from = m.indexOf(marker) + marker.length();
+        int to = m.indexOf('\n', from);
+        damage = m.substring(from, to < 0 ? m.length() : to).strip();
+      }
+    }
+    if (damage == null) {
+      return null;
+    }
+    return new SiftUserException(
+        damage
+            + " (set sift.input.webdataset.on-error = skip-rest to keep the samples before the"
+            + " damage and go on)",
+        e);
   }
 }

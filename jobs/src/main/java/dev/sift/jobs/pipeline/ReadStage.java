@@ -9,6 +9,7 @@ import dev.sift.curation.Reject;
 import dev.sift.jobs.config.SiftConf;
 import dev.sift.udfs.Columns;
 import dev.sift.udfs.StableIdUdf;
+import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -19,8 +20,9 @@ import org.apache.spark.sql.types.DataTypes;
 /**
  * The {@code read} stage's part of the plan, over the rows {@link InputReader} mapped: ids (from
  * the input where present and non-blank, derived from content otherwise), {@code original_caption},
- * and the reject columns, with all but one row of each duplicated id rejected. For the {@code
- * balance} command, whose input is an earlier output, only fresh reject columns.
+ * and the reject columns, with all but one row of each duplicated id rejected and the reader's own
+ * verdicts ({@link Columns#READ_REJECT}, WebDataset's {@code read/} reasons) recorded. For the
+ * {@code balance} command, whose input is an earlier output, only fresh reject columns.
  *
  * <p>Driver-side, one per run (see {@link PipelineStage}).
  */
@@ -48,12 +50,23 @@ public final class ReadStage implements PipelineStage {
           .withColumn(Columns.REJECT_DETAIL, lit(null).cast(DataTypes.StringType));
     }
     rows = markDuplicates(withIds(rows, ctx.input().hasId()));
-    return rows.withColumn(Columns.ORIGINAL_CAPTION, col(Columns.CAPTION))
-        .withColumn(
-            Columns.REJECT_REASON,
-            when(col(WINNER).equalTo(false), lit(Reject.DUPLICATE_ID.code())))
-        .withColumn(Columns.REJECT_STAGE, when(col(Columns.REJECT_REASON).isNotNull(), lit(NAME)))
-        .withColumn(Columns.REJECT_DETAIL, lit(null).cast(DataTypes.StringType));
+    // A reader's own verdict (WebDataset: a duplicated member, bad JSON) comes before duplicate
+    // ids.
+    boolean readerVerdicts = List.of(rows.columns()).contains(Columns.READ_REJECT);
+    Column readReason =
+        readerVerdicts ? col(Columns.READ_REJECT) : lit(null).cast(DataTypes.StringType);
+    Column readDetail =
+        readerVerdicts ? col(Columns.READ_DETAIL) : lit(null).cast(DataTypes.StringType);
+    rows =
+        rows.withColumn(Columns.ORIGINAL_CAPTION, col(Columns.CAPTION))
+            .withColumn(
+                Columns.REJECT_REASON,
+                functions.coalesce(
+                    readReason, when(col(WINNER).equalTo(false), lit(Reject.DUPLICATE_ID.code()))))
+            .withColumn(
+                Columns.REJECT_STAGE, when(col(Columns.REJECT_REASON).isNotNull(), lit(NAME)))
+            .withColumn(Columns.REJECT_DETAIL, when(readReason.isNotNull(), readDetail));
+    return readerVerdicts ? rows.drop(Columns.READ_REJECT, Columns.READ_DETAIL) : rows;
   }
 
   /** Ids from the input where present and non-blank, derived from content otherwise. */
