@@ -7,18 +7,14 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sift.curation.image.ClipPreprocessor;
 import dev.sift.curation.text.ClipTokenizer;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,7 +73,8 @@ public final class Captioner implements AutoCloseable {
   private final long eos;
   private final long[] prompt;
 
-  private Captioner(Path directory, Generation generation, ClipModel.Options options, Parts p) {
+  private Captioner(
+      Path directory, Generation generation, ClipModel.Options options, CaptionerFiles.Parts p) {
     this.directory = directory;
     this.generation = generation;
     this.options = options;
@@ -97,24 +94,6 @@ public final class Captioner implements AutoCloseable {
     this.prompt = p.prompt;
   }
 
-  /** What {@link #open} assembles before the instance exists. */
-  private static final class Parts {
-    OrtEnvironment env;
-    OrtSession encoder;
-    OrtSession decoder;
-    OrtSession withPast;
-    boolean merged;
-    ClipTokenizer tokenizer;
-    ClipPreprocessor preprocessor;
-    String pixelInput;
-    String encoderOutput;
-    String idsInput;
-    String logitsOutput;
-    long start;
-    long eos;
-    long[] prompt;
-  }
-
   /**
    * @throws IllegalArgumentException when the directory is not an encoder-decoder export (the
    *     message lists its files) or its sessions lack the expected inputs and outputs
@@ -125,183 +104,8 @@ public final class Captioner implements AutoCloseable {
     Objects.requireNonNull(directory, "directory");
     Objects.requireNonNull(device, "device");
     Objects.requireNonNull(generation, "generation");
-    for (String required :
-        List.of(ENCODER, DECODER, "tokenizer.json", ClipPreprocessor.CONFIG_FILE)) {
-      if (!Files.isRegularFile(directory.resolve(required))) {
-        throw new IllegalArgumentException(
-            "captioner directory "
-                + directory
-                + " has no "
-                + required
-                + " (Optimum encoder-decoder layout: encoder_model.onnx, decoder_model.onnx,"
-                + " tokenizer.json, preprocessor_config.json); it holds "
-                + listing(directory));
-      }
-    }
-    Parts p = new Parts();
-    p.env = OrtEnvironment.getEnvironment();
-    List<AutoCloseable> opened = new ArrayList<>();
-    try {
-      p.preprocessor =
-          ClipPreprocessor.fromConfig(
-              directory.resolve(ClipPreprocessor.CONFIG_FILE),
-              ClipPreprocessor.Reference.TORCHVISION);
-      p.tokenizer = ClipTokenizer.open(directory, 1024);
-      opened.add(p.tokenizer);
-      p.encoder = OrtSessions.create(p.env, directory.resolve(ENCODER), device);
-      opened.add(p.encoder);
-      p.decoder = OrtSessions.create(p.env, directory.resolve(DECODER), device);
-      opened.add(p.decoder);
-      Path past = directory.resolve(DECODER_WITH_PAST);
-      Path mergedFile = directory.resolve(DECODER_MERGED);
-      if (Files.isRegularFile(past)) {
-        p.withPast = OrtSessions.create(p.env, past, device);
-        opened.add(p.withPast);
-      } else if (Files.isRegularFile(mergedFile)) {
-        p.withPast = OrtSessions.create(p.env, mergedFile, device);
-        opened.add(p.withPast);
-        p.merged = true;
-      }
-      if (p.withPast != null && !hasPastInputs(p.withPast)) {
-        throw new IllegalArgumentException(
-            directory + ": the cached decoder has no past_key_values.* inputs");
-      }
-      if (p.withPast != null) {
-        // The first step runs decoder_model.onnx; its present.* outputs seed the cache.
-        for (String in : p.withPast.getInputNames()) {
-          if (in.startsWith("past_key_values.")) {
-            String present = "present." + in.substring("past_key_values.".length());
-            if (!p.decoder.getOutputNames().contains(present)) {
-              throw new IllegalArgumentException(
-                  directory
-                      + ": the cached decoder takes "
-                      + in
-                      + " but "
-                      + DECODER
-                      + " does not give "
-                      + present
-                      + " (its outputs: "
-                      + p.decoder.getOutputNames()
-                      + "); re-export both decoders together, or remove the cached one to decode"
-                      + " without a cache");
-            }
-          }
-        }
-      }
-      p.pixelInput = onlyInput(p.encoder, ENCODER, "pixel_values");
-      p.encoderOutput = output(p.encoder, ENCODER, "last_hidden_state");
-      Map<String, NodeInfo> dec = p.decoder.getInputInfo();
-      p.idsInput = require(dec, DECODER, "input_ids");
-      require(dec, DECODER, "encoder_hidden_states");
-      p.logitsOutput = output(p.decoder, DECODER, "logits");
-      long[] ids = tokenIds(directory);
-      p.start = ids[0];
-      p.eos = ids[1];
-      String text = generation.prompt();
-      p.prompt =
-          text == null || text.isBlank()
-              ? new long[0]
-              : p.tokenizer.encodeWithoutSpecialTokens(text.trim());
-      return new Captioner(directory, generation, device, p);
-    } catch (OrtException | RuntimeException | IOException e) {
-      for (int i = opened.size() - 1; i >= 0; i--) {
-        try {
-          opened.get(i).close();
-        } catch (Exception c) {
-          e.addSuppressed(c);
-        }
-      }
-      if (e instanceof IOException io) {
-        throw io;
-      }
-      if (e instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new IOException(directory + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** Start and stop token ids: generation_config.json, then config.json, then the tokenizer. */
-  private static long[] tokenIds(Path directory) throws IOException {
-    ObjectMapper json = new ObjectMapper();
-    Long start = null;
-    Long eos = null;
-    for (String file : List.of("generation_config.json", "config.json")) {
-      Path f = directory.resolve(file);
-      if (!Files.isRegularFile(f)) {
-        continue;
-      }
-      JsonNode n = json.readTree(f.toFile());
-      if (start == null) {
-        start = firstId(n, "decoder_start_token_id", "bos_token_id");
-      }
-      if (eos == null) {
-        eos = firstId(n, "eos_token_id");
-      }
-    }
-    if (start == null || eos == null) {
-      throw new IllegalArgumentException(
-          directory
-              + ": no decoder_start_token_id / bos_token_id and eos_token_id in"
-              + " generation_config.json or config.json");
-    }
-    return new long[] {start, eos};
-  }
-
-  private static Long firstId(JsonNode n, String... keys) {
-    for (String k : keys) {
-      JsonNode v = n.get(k);
-      if (v != null && v.isIntegralNumber()) {
-        return v.asLong();
-      }
-      if (v != null && v.isArray() && v.size() > 0 && v.get(0).isIntegralNumber()) {
-        return v.get(0).asLong();
-      }
-    }
-    return null;
-  }
-
-  private static boolean hasPastInputs(OrtSession s) {
-    return s.getInputNames().stream().anyMatch(n -> n.startsWith("past_key_values."));
-  }
-
-  private static String onlyInput(OrtSession s, String file, String preferred) throws OrtException {
-    if (s.getInputNames().contains(preferred)) {
-      return preferred;
-    }
-    if (s.getInputNames().size() == 1) {
-      return s.getInputNames().iterator().next();
-    }
-    throw new IllegalArgumentException(
-        file + " has no input " + preferred + "; it takes " + s.getInputInfo().keySet());
-  }
-
-  private static String output(OrtSession s, String file, String preferred) throws OrtException {
-    if (s.getOutputNames().contains(preferred)) {
-      return preferred;
-    }
-    if (!s.getOutputNames().isEmpty()) {
-      return s.getOutputNames().iterator().next();
-    }
-    throw new IllegalArgumentException(file + " has no output");
-  }
-
-  private static String require(Map<String, NodeInfo> inputs, String file, String name) {
-    if (!inputs.containsKey(name)) {
-      throw new IllegalArgumentException(
-          file + " has no input " + name + "; it takes " + inputs.keySet());
-    }
-    return name;
-  }
-
-  private static String listing(Path directory) throws IOException {
-    if (!Files.isDirectory(directory)) {
-      return "nothing (not a directory)";
-    }
-    try (var files = Files.list(directory)) {
-      List<String> names = files.map(f -> f.getFileName().toString()).sorted().toList();
-      return names.isEmpty() ? "no files" : String.join(", ", names);
-    }
+    return new Captioner(
+        directory, generation, device, CaptionerFiles.load(directory, device, generation));
   }
 
   public Path directory() {
@@ -446,7 +250,7 @@ public final class Captioner implements AutoCloseable {
       int row = active[i];
       LogitsRules.apply(logits[i], seq[row], step, generation, eos);
       long next = LogitsRules.argmax(logits[i]);
-      seq[row] = append(seq[row], next);
+      seq[row] = BeamSearch.append(seq[row], next);
       if (next != eos) {
         still.add(i);
       }
@@ -571,139 +375,30 @@ public final class Captioner implements AutoCloseable {
     return out;
   }
 
-  /**
-   * Beam search per image without a cache: every alive beam of every image runs in one decoder call
-   * per step; candidates are ranked by summed log-probability; a beam that emits the stop token
-   * becomes a finished caption scored by {@code sum / generated^lengthPenalty}; an image stops once
-   * it has {@code numBeams} finished captions, or at {@code maxNewTokens} (its alive beams are then
-   * finished as they are).
-   */
+  /** Beam search with {@code k} beams ({@link BeamSearch}) over this batch's decoder steps. */
   private long[][] beam(Hidden hidden, int n, int k) {
-    List<List<Done>> done = new ArrayList<>();
-    List<Beam> alive = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      done.add(new ArrayList<>());
-      alive.add(new Beam(i, prefix(), 0.0, -1));
-    }
-    int prefixLength = prefix().length;
-    Steps steps = new Steps(hidden);
-    int[] parents = null;
-    for (int step = 0; step < generation.maxNewTokens() && !alive.isEmpty(); step++) {
-      long[][] rows = new long[alive.size()][];
-      int[] images = new int[alive.size()];
-      for (int i = 0; i < rows.length; i++) {
-        rows[i] = alive.get(i).tokens();
-        images[i] = alive.get(i).image();
-      }
-      float[][] logits = steps.next(rows, images, parents);
-      Map<Integer, List<Beam>> candidates = new TreeMap<>();
-      for (int i = 0; i < rows.length; i++) {
-        Beam b = alive.get(i);
-        LogitsRules.apply(logits[i], b.tokens(), step, generation, eos);
-        double[] logp = LogitsRules.logSoftmax(logits[i]);
-        for (int t : topK(logp, 2 * k)) {
-          candidates
-              .computeIfAbsent(b.image(), x -> new ArrayList<>())
-              .add(new Beam(b.image(), append(b.tokens(), t), b.score() + logp[t], i));
-        }
-      }
-      List<Beam> next = new ArrayList<>();
-      for (Map.Entry<Integer, List<Beam>> e : candidates.entrySet()) {
-        List<Done> finished = done.get(e.getKey());
-        List<Beam> ranked = new ArrayList<>(e.getValue());
-        ranked.sort(Comparator.comparingDouble(Beam::score).reversed());
-        int kept = 0;
-        for (Beam c : ranked) {
-          if (kept == k || finished.size() >= k) {
-            break;
-          }
-          long last = c.tokens()[c.tokens().length - 1];
-          if (last == eos) {
-            finished.add(new Done(c.tokens(), normalised(c, prefixLength)));
-          } else {
-            next.add(c);
-            kept++;
-          }
-        }
-        if (finished.size() >= k) {
-          next.removeIf(b -> b.image() == e.getKey());
-        }
-      }
-      alive = next;
-      parents = next.stream().mapToInt(Beam::parent).toArray();
-    }
-    for (Beam b : alive) {
-      done.get(b.image()).add(new Done(b.tokens(), normalised(b, prefixLength)));
-    }
-    long[][] out = new long[n][];
-    for (int i = 0; i < n; i++) {
-      out[i] =
-          done.get(i).stream().max(Comparator.comparingDouble(Done::score)).orElseThrow().tokens();
-    }
-    return out;
-  }
-
-  /** Beam search with {@code numBeams} beams even when that is 1 (greedy would run instead). */
-  List<Caption> beamForTest(float[] pixels, int n, int numBeams) {
-    List<Caption> out = new ArrayList<>();
-    for (long[] s : beam(encode(pixels, n), n, numBeams)) {
-      out.add(new Caption(s, text(s)));
-    }
-    return out;
+    return new BeamSearch(new Steps(hidden)::next, prefix(), eos, generation).run(n, k);
   }
 
   /**
-   * The length-normalised log-probability of {@code tokens} (from the start token) for one image,
-   * teacher-forced, with no logits rules: what beam search ranks by.
+   * The length-normalised log-probability of a caption's {@code tokens} (from the start token) for
+   * one image, teacher-forced with no logits rules: what beam search ranks captions by. Compares
+   * captions of one image under this model, e.g. a web alt-text's tokens against a generated one.
+   *
+   * @param pixels one image, laid out as {@link #generate} takes it
+   * @throws InferenceException when ONNX Runtime fails
    */
-  double scoreForTest(float[] pixels, long[] tokens) {
+  public double logProbability(float[] pixels, long[] tokens) {
     Hidden h = encode(pixels, 1);
-    int prefixLength = prefix().length;
+    long[] prefix = prefix();
     double sum = 0;
-    for (int t = prefixLength; t < tokens.length; t++) {
+    for (int t = prefix.length; t < tokens.length; t++) {
       float[] logits =
           new Steps(h).next(new long[][] {Arrays.copyOf(tokens, t)}, new int[] {0}, null)[0];
       sum += LogitsRules.logSoftmax(logits)[(int) tokens[t]];
     }
-    return normalised(new Beam(0, tokens, sum, -1), prefixLength);
-  }
-
-  /**
-   * A beam-search hypothesis: its image, its tokens, its summed log-probability, and the row of the
-   * previous decoder step it extends (its cache rows).
-   */
-  private record Beam(int image, long[] tokens, double score, int parent) {}
-
-  /** A finished caption and its length-normalised score. */
-  private record Done(long[] tokens, double score) {}
-
-  private double normalised(Beam beam, int prefixLength) {
-    int generated = beam.tokens().length - prefixLength;
-    return beam.score() / Math.pow(Math.max(1, generated), generation.lengthPenalty());
-  }
-
-  /** The indices of the {@code k} largest values, largest first. */
-  static int[] topK(double[] values, int k) {
-    k = Math.min(k, values.length);
-    int[] best = new int[k];
-    double[] bestV = new double[k];
-    Arrays.fill(bestV, Double.NEGATIVE_INFINITY);
-    Arrays.fill(best, -1);
-    for (int i = 0; i < values.length; i++) {
-      double v = values[i];
-      if (v <= bestV[k - 1] && best[k - 1] >= 0) {
-        continue;
-      }
-      int j = k - 1;
-      while (j > 0 && (best[j - 1] < 0 || v > bestV[j - 1])) {
-        bestV[j] = bestV[j - 1];
-        best[j] = best[j - 1];
-        j--;
-      }
-      bestV[j] = v;
-      best[j] = i;
-    }
-    return Arrays.stream(best).filter(i -> i >= 0).toArray();
+    return new BeamSearch((r, i, p) -> null, prefix, eos, generation)
+        .normalised(sum, tokens.length);
   }
 
   private void addEncoderInputs(
@@ -754,12 +449,6 @@ public final class Captioner implements AutoCloseable {
       all.position((i * t + t - 1) * v);
       all.get(out[i]);
     }
-    return out;
-  }
-
-  private static long[] append(long[] seq, long token) {
-    long[] out = Arrays.copyOf(seq, seq.length + 1);
-    out[seq.length] = token;
     return out;
   }
 

@@ -114,23 +114,21 @@ class CaptionerTest {
   }
 
   @Test
-  void beamSearchWithOneBeamIsGreedyAndMoreBeamsScoreBetterOnTheWhole() throws Exception {
+  void moreBeamsScoreBetterOnTheWhole() throws Exception {
     Generation three = new Generation(3, 1.0, 16, 0, 1.0, 0, null);
-    // numBeams 1 takes the greedy path; the beam code itself with one beam must agree with it.
+    // numBeams 1 takes the greedy path; BeamSearchTest checks that one beam is greedy.
     try (Captioner beam3 = Captioner.open(dir, ClipModel.Options.cpu(1), three)) {
       List<float[]> some = pixels.subList(0, 4);
       List<Captioner.Caption> g = greedy.generate(batch(some), some.size());
-      List<Captioner.Caption> b1 = greedy.beamForTest(batch(some), some.size(), 1);
       List<Captioner.Caption> b3 = beam3.generate(batch(some), some.size());
       double greedyTotal = 0;
       double beamTotal = 0;
       for (int i = 0; i < some.size(); i++) {
-        assertThat(b1.get(i).tokenIds()).containsExactly(g.get(i).tokenIds());
         long[] ids = b3.get(i).tokenIds();
         assertThat(ids[0]).isEqualTo(49406);
         assertThat(ids[ids.length - 1] == 49407 || ids.length == 17).isTrue();
-        double greedyScore = greedy.scoreForTest(some.get(i), g.get(i).tokenIds());
-        double beamScore = greedy.scoreForTest(some.get(i), b3.get(i).tokenIds());
+        double greedyScore = greedy.logProbability(some.get(i), g.get(i).tokenIds());
+        double beamScore = greedy.logProbability(some.get(i), b3.get(i).tokenIds());
         System.out.printf(
             "beam search: image %d greedy %.4f, 3 beams %.4f%n", i, greedyScore, beamScore);
         greedyTotal += greedyScore;

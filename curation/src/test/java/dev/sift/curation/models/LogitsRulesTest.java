@@ -53,7 +53,7 @@ class LogitsRulesTest {
     double[] l = LogitsRules.logSoftmax(new float[] {0, (float) Math.log(3)});
     assertThat(l[0]).isCloseTo(Math.log(0.25), within(1e-7));
     assertThat(l[1]).isCloseTo(Math.log(0.75), within(1e-7));
-    assertThat(Captioner.topK(new double[] {0.1, 0.9, 0.5, 0.7}, 2)).containsExactly(1, 3);
-    assertThat(Captioner.topK(new double[] {0.1, 0.9}, 5)).containsExactly(1, 0);
+    assertThat(BeamSearch.topK(new double[] {0.1, 0.9, 0.5, 0.7}, 2)).containsExactly(1, 3);
+    assertThat(BeamSearch.topK(new double[] {0.1, 0.9}, 5)).containsExactly(1, 0);
   }
 }
