@@ -101,10 +101,10 @@ public final class ReportPage {
     concepts(b, r.concepts());
     captions(b, r.captions());
     diversity(b, r.diversity());
-    gallery(b, r.gallery());
+    GalleryPage.render(b, r.gallery());
     DedupPage.render(b, r.dedup());
     if (r.comparison() != null) {
-      comparison(b, r);
+      ComparisonPage.render(b, r);
     }
     b.append("\n</body></html>\n");
     return b.toString();
@@ -127,12 +127,12 @@ public final class ReportPage {
     return out;
   }
 
-  private static void section(StringBuilder b, String id, String title) {
+  static void section(StringBuilder b, String id, String title) {
     b.append("\n<section id=\"").append(id).append("\"><h2>").append(title).append("</h2>");
   }
 
   /** True, after writing the status line, when the section has no figures. */
-  private static boolean notComputed(StringBuilder b, String status) {
+  static boolean notComputed(StringBuilder b, String status) {
     if (status == null || status.equals(Report.COMPUTED)) {
       return false;
     }
@@ -140,7 +140,7 @@ public final class ReportPage {
     return true;
   }
 
-  private static String capitalise(String s) {
+  static String capitalise(String s) {
     return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
   }
 
@@ -221,7 +221,7 @@ public final class ReportPage {
     b.append("</section>");
   }
 
-  private static void kv(StringBuilder b, String key, String html) {
+  static void kv(StringBuilder b, String key, String html) {
     b.append("<tr><th>").append(escape(key)).append("</th><td>").append(html).append("</td></tr>");
   }
 
@@ -555,136 +555,5 @@ public final class ReportPage {
             " exponential of the entropy of the eigenvalues of the normalised cosine-similarity")
         .append(" matrix of the image embeddings: an effective number of distinct images in the")
         .append(" sample. Samples are the rows with the smallest hash of their id.</p></section>");
-  }
-
-  private static void gallery(StringBuilder b, Report.Gallery g) {
-    section(b, "gallery", "Examples");
-    if (notComputed(b, g.status())) {
-      return;
-    }
-    cards(b, "gallery-highest", "Highest scores", g.highest());
-    cards(b, "gallery-lowest", "Lowest scores", g.lowest());
-    cards(
-        b,
-        "gallery-borderline",
-        "Borderline: closest to " + num(g.threshold()) + " (" + g.thresholdSource() + ")",
-        g.borderline());
-    b.append("<h3>Re-captioned: before and after</h3>");
-    if (g.recaptioned() == null) {
-      b.append("<p class=\"status\">")
-          .append(escape(capitalise(g.recaptionedStatus())))
-          .append("</p>");
-    } else {
-      cards(b, "gallery-recaptioned", null, g.recaptioned());
-    }
-    b.append("</section>");
-  }
-
-  private static void cards(StringBuilder b, String id, String title, List<Report.Example> rows) {
-    if (title != null) {
-      b.append("<h3>").append(escape(title)).append("</h3>");
-    }
-    b.append("<div class=\"gallery\" id=\"").append(id).append("\">");
-    for (Report.Example e : rows) {
-      b.append("<div class=\"card\">");
-      if (e.thumbnail() != null) {
-        b.append("<img alt=\"\" src=\"").append(escape(e.thumbnail())).append("\">");
-      } else {
-        b.append("<div class=\"noimg\">no image</div>");
-      }
-      b.append("<div class=\"score\">")
-          .append(num(e.score()))
-          .append("</div><div class=\"id\">")
-          .append(escape(e.outcome()))
-          .append("</div>");
-      if (e.syntheticCaption() != null) {
-        b.append("<div class=\"cap\"><b>before:</b> ")
-            .append(escape(e.originalCaption()))
-            .append("</div><div class=\"cap\"><b>after:</b> ")
-            .append(escape(e.syntheticCaption()))
-            .append(" <span class=\"score\">")
-            .append(num(e.syntheticScore()))
-            .append("</span></div>");
-      } else {
-        b.append("<div class=\"cap\" title=\"")
-            .append(escape(e.caption()))
-            .append("\">")
-            .append(escape(e.caption()))
-            .append("</div>");
-      }
-      b.append("<div class=\"id\">").append(escape(e.id())).append("</div></div>");
-    }
-    b.append("</div>");
-  }
-
-  private static void comparison(StringBuilder b, Report r) {
-    Report.Comparison c = r.comparison();
-    section(b, "comparison", "Comparison with a baseline run");
-    b.append("<p>Baseline <code>")
-        .append(escape(c.baseline()))
-        .append("</code>, config digest <code>")
-        .append(escape(c.baselineConfigDigest()))
-        .append("</code>.</p>");
-    b.append("<table id=\"comparison-funnel\"><tr><th>rows</th><th class=\"n\">baseline</th>")
-        .append("<th class=\"n\">this run</th></tr>");
-    row3(b, "input", c.baselineInput(), r.funnel().input());
-    for (Report.StageDelta d : c.funnel()) {
-      row3(b, "after " + d.stage(), d.baselineOut(), d.thisOut());
-    }
-    row3(b, "accepted", c.baselineAccepted(), r.funnel().accepted());
-    b.append("</table>");
-    b.append("<table class=\"kv\" id=\"comparison-rows\">");
-    kv(b, "Accepted in both (by id)", count(c.acceptedBoth()));
-    kv(b, "Gained (accepted here, not in the baseline)", count(c.gained()));
-    kv(b, "Lost (accepted in the baseline, not here)", count(c.lost()));
-    if (c.conceptsKeptBoth() != null) {
-      kv(
-          b,
-          "Concepts kept: both / only here / only baseline",
-          count(c.conceptsKeptBoth())
-              + " / "
-              + count(c.conceptsKeptOnlyThis())
-              + " / "
-              + count(c.conceptsKeptOnlyBaseline()));
-    }
-    b.append("</table>");
-    Report.Scores s = r.scores();
-    if (c.baselineAcceptedHistogram() != null && Report.COMPUTED.equals(s.status())) {
-      b.append(
-          Svg.histogram(
-              "chart-comparison-scores",
-              "Accepted rows' CLIP scores: this run and the baseline",
-              s.lo(),
-              s.binWidth(),
-              List.of(
-                  new Svg.Bars("this run", s.acceptedHistogram()),
-                  new Svg.Bars("baseline", c.baselineAcceptedHistogram())),
-              List.of(),
-              "CLIP score",
-              "rows"));
-      b.append("<table><tr><th>quantile</th><th class=\"n\">baseline</th>")
-          .append("<th class=\"n\">this run</th></tr>");
-      for (int i = 0; i < c.baselineQuantiles().size(); i++) {
-        b.append("<tr><td>")
-            .append(percent(c.baselineQuantiles().get(i).p()))
-            .append("</td><td class=\"n\">")
-            .append(num(c.baselineQuantiles().get(i).value()))
-            .append("</td><td class=\"n\">")
-            .append(num(s.quantiles().get(i).value()))
-            .append("</td></tr>");
-      }
-      b.append("</table>");
-    }
-    b.append("</section>");
-  }
-
-  private static void row3(StringBuilder b, String label, Long base, Long here) {
-    b.append("<tr><td>")
-        .append(escape(label))
-        .append("</td><td class=\"n\">")
-        .append(base == null ? "–" : count(base))
-        .append("</td><td class=\"n\">")
-        .append(here == null ? "–" : count(here))
-        .append("</td></tr>");
   }
 }
