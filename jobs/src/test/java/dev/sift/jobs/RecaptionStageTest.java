@@ -9,6 +9,7 @@ import dev.sift.curation.image.ImageDecoder;
 import dev.sift.curation.models.Captioner;
 import dev.sift.curation.models.ClipModel;
 import dev.sift.curation.models.Generation;
+import dev.sift.curation.models.ModelOptions;
 import dev.sift.udfs.SparkTestBase;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -125,7 +126,7 @@ class RecaptionStageTest extends SparkTestBase {
             .collectAsList();
     assertThat(some).isNotEmpty();
     try (Captioner captioner =
-            Captioner.open(CAPTIONER, ClipModel.Options.cpu(1), Generation.greedy(20));
+            Captioner.open(CAPTIONER, ModelOptions.cpu(1), Generation.greedy(20));
         ClipModel clip = ClipModel.open(CLIP)) {
       ImageDecoder decoder = new ImageDecoder();
       for (Row r : some) {

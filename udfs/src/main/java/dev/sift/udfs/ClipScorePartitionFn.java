@@ -10,6 +10,7 @@ import dev.sift.curation.image.RgbImage;
 import dev.sift.curation.models.ClipModel;
 import dev.sift.curation.models.EmbeddingHead;
 import dev.sift.curation.models.Float16;
+import dev.sift.curation.models.ModelOptions;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -115,13 +116,13 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
   }
 
   /** The model options for this task: CUDA on the GPU Spark assigned, else the CPU. */
-  ClipModel.Options options() {
+  ModelOptions options() {
     return TaskDevice.options(device, settings.threads());
   }
 
   @Override
   public Iterator<Row> call(Iterator<Row> input) {
-    ClipModel.Options options = options();
+    ModelOptions options = options();
     ClipModel model = ModelCache.clip(modelDir, options);
     List<EmbeddingHead> heads = new ArrayList<>();
     settings.heads().forEach((name, file) -> heads.add(ModelCache.head(name, file, options)));

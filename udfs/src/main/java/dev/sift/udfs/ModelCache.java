@@ -4,6 +4,7 @@ import dev.sift.curation.models.Captioner;
 import dev.sift.curation.models.ClipModel;
 import dev.sift.curation.models.EmbeddingHead;
 import dev.sift.curation.models.Generation;
+import dev.sift.curation.models.ModelOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,7 +40,7 @@ public final class ModelCache {
   private ModelCache() {}
 
   /** The shared CLIP model for these options, opened on first use. */
-  public static ClipModel clip(String directory, ClipModel.Options options) {
+  public static ClipModel clip(String directory, ModelOptions options) {
     String key = directory + "|" + options;
     return CLIP.computeIfAbsent(
         key,
@@ -63,7 +64,7 @@ public final class ModelCache {
   }
 
   /** The shared head {@code name} in {@code file} for these options, opened on first use. */
-  public static EmbeddingHead head(String name, String file, ClipModel.Options options) {
+  public static EmbeddingHead head(String name, String file, ModelOptions options) {
     return HEADS.computeIfAbsent(
         name + "|" + file + "|" + options,
         k -> {
@@ -76,8 +77,7 @@ public final class ModelCache {
   }
 
   /** The shared captioner for this directory, device and generation settings. */
-  public static Captioner captioner(
-      String directory, ClipModel.Options options, Generation generation) {
+  public static Captioner captioner(String directory, ModelOptions options, Generation generation) {
     return CAPTIONERS.computeIfAbsent(
         directory + "|" + options + "|" + generation,
         k -> {

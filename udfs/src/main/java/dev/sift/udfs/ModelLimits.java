@@ -1,7 +1,7 @@
 package dev.sift.udfs;
 
 import dev.sift.curation.batch.ShrinkingBatch;
-import dev.sift.curation.models.ClipModel;
+import dev.sift.curation.models.ModelOptions;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +25,7 @@ public final class ModelLimits {
    * The limit for {@code model} (a directory or file, as configured) on {@code options}' device,
    * starting at {@code batchSize}.
    */
-  public static ShrinkingBatch of(String model, ClipModel.Options options, int batchSize) {
+  public static ShrinkingBatch of(String model, ModelOptions options, int batchSize) {
     return LIMITS.computeIfAbsent(
         model + "|" + options + "|" + batchSize,
         k ->

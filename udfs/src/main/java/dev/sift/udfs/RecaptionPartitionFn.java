@@ -11,6 +11,7 @@ import dev.sift.curation.image.RgbImage;
 import dev.sift.curation.models.Captioner;
 import dev.sift.curation.models.ClipModel;
 import dev.sift.curation.models.Generation;
+import dev.sift.curation.models.ModelOptions;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -106,7 +107,7 @@ public final class RecaptionPartitionFn implements MapPartitionsFunction<Row, Ro
 
   @Override
   public Iterator<Row> call(Iterator<Row> input) throws Exception {
-    ClipModel.Options options = TaskDevice.options(settings.device(), settings.threads());
+    ModelOptions options = TaskDevice.options(settings.device(), settings.threads());
     Captioner captioner =
         ModelCache.captioner(settings.captionerDir(), options, settings.generation());
     ClipModel clip = ModelCache.clip(settings.clipDir(), options);

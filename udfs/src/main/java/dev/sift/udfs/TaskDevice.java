@@ -1,7 +1,7 @@
 package dev.sift.udfs;
 
-import dev.sift.curation.models.ClipModel;
 import dev.sift.curation.models.Devices;
+import dev.sift.curation.models.ModelOptions;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -25,7 +25,7 @@ public final class TaskDevice {
    *     tensorrt-fp16}
    * @param threads ONNX Runtime intra-op threads on the CPU (0: its default)
    */
-  public static ClipModel.Options options(String device, int threads) {
+  public static ModelOptions options(String device, int threads) {
     Devices.Resolution r = Devices.resolve(device, Devices.available());
     if (r.warning() != null && WARNED.add(r.warning())) {
       LOG.warn(r.warning());
@@ -33,9 +33,9 @@ public final class TaskDevice {
     if (r.device().gpu()) {
       int id = GpuAssignment.currentTask();
       // Without Spark GPU scheduling (local mode) the one visible GPU is device 0.
-      return ClipModel.Options.gpu(r.device(), id == GpuAssignment.NONE ? 0 : id);
+      return ModelOptions.gpu(r.device(), id == GpuAssignment.NONE ? 0 : id);
     }
-    return ClipModel.Options.cpu(threads);
+    return ModelOptions.cpu(threads);
   }
 
   /** This executor, for the manifest: {@code host/executor id}. */
@@ -55,7 +55,7 @@ public final class TaskDevice {
    * it assigned one, {@code host/executor id (Spark GPU 1): CPU}, so a GPU Spark handed out but the
    * model did not use shows in the manifest.
    */
-  public static String describe(ClipModel.Options options) {
+  public static String describe(ModelOptions options) {
     String assigned = GpuAssignment.currentAddresses();
     return executorName()
         + (assigned == null ? "" : " (Spark GPU " + assigned + ")")

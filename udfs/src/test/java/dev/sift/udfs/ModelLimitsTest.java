@@ -3,11 +3,11 @@ package dev.sift.udfs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sift.curation.batch.ShrinkingBatch;
-import dev.sift.curation.models.ClipModel;
+import dev.sift.curation.models.ModelOptions;
 import org.junit.jupiter.api.Test;
 
 class ModelLimitsTest {
-  private static final ClipModel.Options CPU = ClipModel.Options.cpu(1);
+  private static final ModelOptions CPU = ModelOptions.cpu(1);
 
   /** Halves {@code limit} once, as an out-of-memory failure on a device would. */
   private static void outOfMemoryOnce(ShrinkingBatch limit) {

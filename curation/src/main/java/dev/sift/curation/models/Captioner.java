@@ -57,7 +57,7 @@ public final class Captioner implements AutoCloseable {
 
   private final Path directory;
   private final Generation generation;
-  private final ClipModel.Options options;
+  private final ModelOptions options;
   private final OrtEnvironment env;
   private final OrtSession encoder;
   private final OrtSession decoder;
@@ -74,7 +74,7 @@ public final class Captioner implements AutoCloseable {
   private final long[] prompt;
 
   private Captioner(
-      Path directory, Generation generation, ClipModel.Options options, CaptionerFiles.Parts p) {
+      Path directory, Generation generation, ModelOptions options, CaptionerFiles.Parts p) {
     this.directory = directory;
     this.generation = generation;
     this.options = options;
@@ -99,7 +99,7 @@ public final class Captioner implements AutoCloseable {
    *     message lists its files) or its sessions lack the expected inputs and outputs
    * @throws IOException when a file cannot be read or ONNX Runtime cannot load it on the device
    */
-  public static Captioner open(Path directory, ClipModel.Options device, Generation generation)
+  public static Captioner open(Path directory, ModelOptions device, Generation generation)
       throws IOException {
     Objects.requireNonNull(directory, "directory");
     Objects.requireNonNull(device, "device");

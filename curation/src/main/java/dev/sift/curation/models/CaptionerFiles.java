@@ -49,8 +49,7 @@ final class CaptionerFiles {
    *     message lists its files) or its sessions lack the expected inputs and outputs
    * @throws IOException when a file cannot be read or ONNX Runtime cannot load it on the device
    */
-  static Parts load(Path directory, ClipModel.Options device, Generation generation)
-      throws IOException {
+  static Parts load(Path directory, ModelOptions device, Generation generation) throws IOException {
     for (String required :
         List.of(
             Captioner.ENCODER, Captioner.DECODER, "tokenizer.json", ClipPreprocessor.CONFIG_FILE)) {

@@ -8,7 +8,6 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.platform.Fp16Conversions;
 import dev.sift.curation.image.ClipPreprocessor;
-import dev.sift.curation.models.Devices.Device;
 import dev.sift.curation.text.ClipTokenizer;
 import java.io.IOException;
 import java.nio.FloatBuffer;
@@ -88,58 +87,11 @@ public final class ClipModel implements AutoCloseable {
     }
   }
 
-  /**
-   * Where and how the sessions run.
-   *
-   * @param device {@link Device#CPU}, {@link Device#CUDA} or a TensorRT device; the GPU devices
-   *     need the {@code gpu} build ({@code onnxruntime_gpu}) and fail at {@link #open} without it
-   * @param deviceId the CUDA device ordinal (from Spark's resource scheduling, never assumed to be
-   *     0); ignored on the CPU
-   * @param intraOpThreads threads ONNX Runtime uses inside one operator on the CPU; 0 leaves ONNX
-   *     Runtime's default (one per physical core), which oversubscribes an executor that runs
-   *     several tasks, so Spark callers should set it
-   */
-  public record Options(Device device, int deviceId, int intraOpThreads) {
-    public Options {
-      Objects.requireNonNull(device, "device");
-      if (deviceId < 0) {
-        throw new IllegalArgumentException("deviceId must be >= 0: " + deviceId);
-      }
-      if (intraOpThreads < 0) {
-        throw new IllegalArgumentException(
-            "intraOpThreads must be >= 0 (0 = ONNX Runtime's default): " + intraOpThreads);
-      }
-    }
-
-    /** CPU with ONNX Runtime's default thread count. */
-    public static Options cpu() {
-      return new Options(Device.CPU, 0, 0);
-    }
-
-    /** CPU with {@code intraOpThreads} threads per operator. */
-    public static Options cpu(int intraOpThreads) {
-      return new Options(Device.CPU, 0, intraOpThreads);
-    }
-
-    /** CUDA device {@code deviceId}. */
-    public static Options cuda(int deviceId) {
-      return new Options(Device.CUDA, deviceId, 0);
-    }
-
-    /** {@code gpu} ({@link Device#CUDA} or a TensorRT device) on device {@code deviceId}. */
-    public static Options gpu(Device gpu, int deviceId) {
-      if (!gpu.gpu()) {
-        throw new IllegalArgumentException("not a GPU device: " + gpu);
-      }
-      return new Options(gpu, deviceId, 0);
-    }
-  }
-
   static final String TOKENIZER_JSON = "tokenizer.json";
 
   private final Path directory;
   private final Layout layout;
-  private final Options options;
+  private final ModelOptions options;
   private final OrtEnvironment env;
   private final OrtSession vision;
   private final OrtSession text;
@@ -162,7 +114,7 @@ public final class ClipModel implements AutoCloseable {
   private ClipModel(
       Path directory,
       Layout layout,
-      Options options,
+      ModelOptions options,
       OrtEnvironment env,
       OrtSession vision,
       OrtSession text,
@@ -194,7 +146,7 @@ public final class ClipModel implements AutoCloseable {
 
   /** Opens {@code directory} on the CPU with ONNX Runtime's default threads. */
   public static ClipModel open(Path directory) throws IOException {
-    return open(directory, Options.cpu());
+    return open(directory, ModelOptions.cpu());
   }
 
   /**
@@ -206,7 +158,7 @@ public final class ClipModel implements AutoCloseable {
    * @throws IOException when a file cannot be read, or ONNX Runtime cannot load a tower on the
    *     requested device (for CUDA: no CUDA provider in this build, or no such device)
    */
-  public static ClipModel open(Path directory, Options options) throws IOException {
+  public static ClipModel open(Path directory, ModelOptions options) throws IOException {
     Objects.requireNonNull(directory, "directory");
     Objects.requireNonNull(options, "options");
     Layout layout = detectLayout(directory);
@@ -335,7 +287,7 @@ public final class ClipModel implements AutoCloseable {
   }
 
   /** The device and threads the sessions run with. */
-  public Options options() {
+  public ModelOptions options() {
     return options;
   }
 

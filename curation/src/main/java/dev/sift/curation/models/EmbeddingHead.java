@@ -48,7 +48,7 @@ public final class EmbeddingHead implements AutoCloseable {
    *     needs exactly one float input of rank 2 and an output)
    * @throws IOException when ONNX Runtime cannot load it on the device
    */
-  public static EmbeddingHead open(String name, Path file, ClipModel.Options options)
+  public static EmbeddingHead open(String name, Path file, ModelOptions options)
       throws IOException {
     Objects.requireNonNull(file, "file");
     if (!Files.isRegularFile(file)) {

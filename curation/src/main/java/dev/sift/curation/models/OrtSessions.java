@@ -10,7 +10,7 @@ import java.nio.file.Path;
 
 /**
  * Opens the ONNX Runtime sessions of every model (CLIP's towers, the captioner's encoder and
- * decoders, heads) on the device their {@link ClipModel.Options} name. Stateless; thread-safe; the
+ * decoders, heads) on the device their {@link ModelOptions} name. Stateless; thread-safe; the
  * caller closes the sessions.
  */
 public final class OrtSessions {
@@ -22,7 +22,7 @@ public final class OrtSessions {
    *
    * @throws IOException naming the file and the device when ONNX Runtime cannot load it there
    */
-  public static OrtSession create(OrtEnvironment env, Path file, ClipModel.Options options)
+  public static OrtSession create(OrtEnvironment env, Path file, ModelOptions options)
       throws IOException {
     try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
       if (options.intraOpThreads() > 0) {
@@ -65,7 +65,7 @@ public final class OrtSessions {
   }
 
   /** {@code CPU (1 threads)} or {@code CUDA device 1}, for logs and errors. */
-  public static String describe(ClipModel.Options options) {
+  public static String describe(ModelOptions options) {
     return options.device().gpu()
         ? options.device().label() + " device " + options.deviceId()
         : "CPU"

@@ -2,8 +2,8 @@ package dev.sift.curation.bench;
 
 import dev.sift.curation.image.ImageDecoder;
 import dev.sift.curation.models.Captioner;
-import dev.sift.curation.models.ClipModel;
 import dev.sift.curation.models.Generation;
+import dev.sift.curation.models.ModelOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -33,7 +33,7 @@ public final class CaptionerBenchmark {
     int maxNewTokens = Integer.parseInt(args[3]);
     int files = args.length - 4;
     try (Captioner captioner =
-        Captioner.open(model, ClipModel.Options.cpu(threads), Generation.greedy(maxNewTokens))) {
+        Captioner.open(model, ModelOptions.cpu(threads), Generation.greedy(maxNewTokens))) {
       int length = captioner.imageLength();
       float[] images = new float[files * length];
       ImageDecoder decoder = new ImageDecoder();

@@ -2,6 +2,7 @@ package dev.sift.curation.bench;
 
 import dev.sift.curation.image.ImageDecoder;
 import dev.sift.curation.models.ClipModel;
+import dev.sift.curation.models.ModelOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,7 +33,7 @@ public final class ScoreBenchmark {
     for (int i = 4; i < args.length; i++) {
       images.add(Files.readAllBytes(Path.of(args[i])));
     }
-    try (ClipModel model = ClipModel.open(Path.of(args[1]), ClipModel.Options.cpu(1))) {
+    try (ClipModel model = ClipModel.open(Path.of(args[1]), ModelOptions.cpu(1))) {
       ImageDecoder decoder = new ImageDecoder();
       int length = model.imageLength();
       float[] pixels = new float[batch * length];

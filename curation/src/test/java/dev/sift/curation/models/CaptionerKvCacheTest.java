@@ -231,7 +231,7 @@ class CaptionerKvCacheTest {
 
   /** The token ids of each caption (Caption's array does not compare by content). */
   private static List<List<Long>> run(Path dir, Generation generation) throws IOException {
-    try (Captioner c = Captioner.open(dir, ClipModel.Options.cpu(1), generation)) {
+    try (Captioner c = Captioner.open(dir, ModelOptions.cpu(1), generation)) {
       return c.generate(pixels, IMAGES).stream()
           .map(cap -> java.util.Arrays.stream(cap.tokenIds()).boxed().toList())
           .toList();
@@ -246,12 +246,12 @@ class CaptionerKvCacheTest {
     long stop = probe.get(0).get(3);
     Path plain = model("plain", Layout.NO_CACHE, stop);
     Path cached = model("cached", Layout.WITH_PAST, stop);
-    try (Captioner c = Captioner.open(cached, ClipModel.Options.cpu(1), greedy)) {
+    try (Captioner c = Captioner.open(cached, ModelOptions.cpu(1), greedy)) {
       assertThat(c.usesKvCache()).isTrue();
     }
 
     Path merged = model("merged", Layout.MERGED, stop);
-    try (Captioner c = Captioner.open(merged, ClipModel.Options.cpu(1), greedy)) {
+    try (Captioner c = Captioner.open(merged, ModelOptions.cpu(1), greedy)) {
       assertThat(c.usesKvCache()).isTrue();
     }
 
@@ -281,7 +281,7 @@ class CaptionerKvCacheTest {
         plain.resolve(Captioner.DECODER),
         dir.resolve(Captioner.DECODER),
         StandardCopyOption.REPLACE_EXISTING);
-    assertThatThrownBy(() -> Captioner.open(dir, ClipModel.Options.cpu(1), Generation.greedy(4)))
+    assertThatThrownBy(() -> Captioner.open(dir, ModelOptions.cpu(1), Generation.greedy(4)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("takes past_key_values.0.key")
         .hasMessageContaining("does not give");

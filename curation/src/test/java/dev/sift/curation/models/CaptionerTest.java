@@ -36,7 +36,7 @@ class CaptionerTest {
   @BeforeAll
   static void open() throws Exception {
     dir = resource("/fixtures/tiny-captioner");
-    greedy = Captioner.open(dir, ClipModel.Options.cpu(1), Generation.greedy(16));
+    greedy = Captioner.open(dir, ModelOptions.cpu(1), Generation.greedy(16));
     try (InputStream in =
         CaptionerTest.class.getResourceAsStream("/fixtures/golden/captioner_golden.json")) {
       golden = new ObjectMapper().readTree(in);
@@ -117,7 +117,7 @@ class CaptionerTest {
   void moreBeamsScoreBetterOnTheWhole() throws Exception {
     Generation three = new Generation(3, 1.0, 16, 0, 1.0, 0, null);
     // numBeams 1 takes the greedy path; BeamSearchTest checks that one beam is greedy.
-    try (Captioner beam3 = Captioner.open(dir, ClipModel.Options.cpu(1), three)) {
+    try (Captioner beam3 = Captioner.open(dir, ModelOptions.cpu(1), three)) {
       List<float[]> some = pixels.subList(0, 4);
       List<Captioner.Caption> g = greedy.generate(batch(some), some.size());
       List<Captioner.Caption> b3 = beam3.generate(batch(some), some.size());
@@ -143,7 +143,7 @@ class CaptionerTest {
   @Test
   void promptTokensFollowTheStartTokenAndStayInTheText() throws Exception {
     Generation g = new Generation(1, 1.0, 5, 0, 1.0, 0, "a picture of");
-    try (Captioner c = Captioner.open(dir, ClipModel.Options.cpu(1), g)) {
+    try (Captioner c = Captioner.open(dir, ModelOptions.cpu(1), g)) {
       Captioner.Caption cap = c.generate(pixels.get(0), 1).get(0);
       assertThat(cap.tokenIds()[0]).isEqualTo(49406);
       assertThat(cap.text()).startsWith("a picture of");
@@ -154,7 +154,7 @@ class CaptionerTest {
   @Test
   void minNewTokensAndNoRepeatNgramsHoldOnRealGenerations() throws Exception {
     Generation g = new Generation(1, 1.0, 16, 16, 1.0, 2, null);
-    try (Captioner c = Captioner.open(dir, ClipModel.Options.cpu(1), g)) {
+    try (Captioner c = Captioner.open(dir, ModelOptions.cpu(1), g)) {
       for (Captioner.Caption cap : c.generate(batch(pixels), pixels.size())) {
         long[] ids = cap.tokenIds();
         assertThat(ids).hasSize(17).doesNotContain(49407L);
@@ -170,7 +170,7 @@ class CaptionerTest {
   @Test
   void aDirectoryThatIsNoCaptionerIsRefusedListingItsFiles() throws Exception {
     Files.writeString(tmp.resolve("model.onnx"), "x");
-    assertThatThrownBy(() -> Captioner.open(tmp, ClipModel.Options.cpu(1), Generation.greedy(4)))
+    assertThatThrownBy(() -> Captioner.open(tmp, ModelOptions.cpu(1), Generation.greedy(4)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("encoder_model.onnx")
         .hasMessageContaining("model.onnx");

@@ -58,7 +58,7 @@ class ClipModelTest {
   @BeforeAll
   static void setUp() throws Exception {
     modelDir = Path.of(ClipModelTest.class.getResource("/fixtures/tiny-clip").toURI());
-    model = ClipModel.open(modelDir, ClipModel.Options.cpu(2));
+    model = ClipModel.open(modelDir, ModelOptions.cpu(2));
     JsonNode golden;
     try (InputStream in = ClipModelTest.class.getResourceAsStream("/fixtures/golden/golden.json")) {
       golden = new ObjectMapper().readTree(in);
@@ -379,7 +379,7 @@ class ClipModelTest {
       Files.copy(modelDir.resolve(f), dir.resolve(f));
     }
 
-    try (ClipModel openClip = ClipModel.open(dir, ClipModel.Options.cpu(1))) {
+    try (ClipModel openClip = ClipModel.open(dir, ModelOptions.cpu(1))) {
       assertThat(openClip.layout()).isEqualTo(ClipModel.Layout.OPEN_CLIP);
       assertThat(openClip.describeTensors()).startsWith("visual.onnx: pixel_values FLOAT");
       double image =
@@ -410,7 +410,7 @@ class ClipModelTest {
 
   @Test
   void closedModelRefusesWork() throws IOException {
-    ClipModel other = ClipModel.open(modelDir, ClipModel.Options.cpu(1));
+    ClipModel other = ClipModel.open(modelDir, ModelOptions.cpu(1));
     other.close();
     other.close();
 
@@ -426,7 +426,7 @@ class ClipModelTest {
     org.junit.jupiter.api.Assumptions.assumeFalse(
         Devices.available().contains(ai.onnxruntime.OrtProvider.CUDA),
         "this ONNX Runtime has CUDA");
-    assertThatThrownBy(() -> ClipModel.open(modelDir, ClipModel.Options.cuda(1)))
+    assertThatThrownBy(() -> ClipModel.open(modelDir, ModelOptions.cuda(1)))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("on CUDA device 1");
   }
@@ -476,7 +476,7 @@ class ClipModelTest {
     Files.write(dir.resolve("textual.onnx"), textual);
     copyTokenizerAndPreprocessor(dir);
 
-    try (ClipModel fp16 = ClipModel.open(dir, ClipModel.Options.cpu(1))) {
+    try (ClipModel fp16 = ClipModel.open(dir, ModelOptions.cpu(1))) {
       assertThat(fp16.describeTensors())
           .isEqualTo(
               "visual.onnx: image FLOAT16 -> embeddings; "
@@ -544,7 +544,7 @@ class ClipModelTest {
     Files.write(dir.resolve("textual.onnx"), textual);
     copyTokenizerAndPreprocessor(dir);
 
-    try (ClipModel broken = ClipModel.open(dir, ClipModel.Options.cpu(1))) {
+    try (ClipModel broken = ClipModel.open(dir, ModelOptions.cpu(1))) {
       assertThat(broken.describeTensors()).endsWith("textual.onnx: input_ids INT64 -> pooled");
       assertThatThrownBy(() -> broken.embedTexts(List.of("a cat", "a dog", "a cat")))
           .isInstanceOf(InferenceException.class)
@@ -586,7 +586,7 @@ class ClipModelTest {
   @EnabledIfSystemProperty(named = "sift.test.cuda", matches = "true")
   void cudaMatchesGolden() throws IOException {
     int device = Integer.getInteger("sift.test.cuda.device", 0);
-    try (ClipModel cuda = ClipModel.open(modelDir, ClipModel.Options.cuda(device))) {
+    try (ClipModel cuda = ClipModel.open(modelDir, ModelOptions.cuda(device))) {
       double image = maxAbs(cuda.embedImages(goldenPixels(), imageFiles.size()), goldenImageEmbeds);
       double text = maxAbs(cuda.embedTexts(captions), goldenTextEmbeds);
       System.out.printf(
@@ -609,7 +609,7 @@ class ClipModelTest {
   void tensorRtMatchesGolden() throws IOException {
     int device = Integer.getInteger("sift.test.cuda.device", 0);
     for (Devices.Device trt : List.of(Devices.Device.TENSORRT, Devices.Device.TENSORRT_FP16)) {
-      try (ClipModel model = ClipModel.open(modelDir, ClipModel.Options.gpu(trt, device))) {
+      try (ClipModel model = ClipModel.open(modelDir, ModelOptions.gpu(trt, device))) {
         double image =
             maxAbs(model.embedImages(goldenPixels(), imageFiles.size()), goldenImageEmbeds);
         double text = maxAbs(model.embedTexts(captions), goldenTextEmbeds);

@@ -49,7 +49,7 @@ class EmbeddingHeadTest {
 
   @Test
   void givesOneValuePerEmbedding() throws Exception {
-    try (EmbeddingHead head = EmbeddingHead.open("linear", FIXTURE, ClipModel.Options.cpu(1))) {
+    try (EmbeddingHead head = EmbeddingHead.open("linear", FIXTURE, ModelOptions.cpu(1))) {
       assertThat(head.inputDim()).isEqualTo(D);
       java.util.Random r = new java.util.Random(3);
       float[][] e = new float[5][D];
@@ -82,15 +82,15 @@ class EmbeddingHeadTest {
                 TinyOnnx.tensor("a", TinyOnnx.FLOAT, 0, D),
                 TinyOnnx.tensor("c", TinyOnnx.FLOAT, 0, D)),
             List.of(TinyOnnx.tensor("s", TinyOnnx.FLOAT, 0, D))));
-    assertThatThrownBy(() -> EmbeddingHead.open("two", twoInputs, ClipModel.Options.cpu(1)))
+    assertThatThrownBy(() -> EmbeddingHead.open("two", twoInputs, ModelOptions.cpu(1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("head two")
         .hasMessageContaining("one float32 input");
     assertThatThrownBy(
-            () -> EmbeddingHead.open("gone", tmp.resolve("none.onnx"), ClipModel.Options.cpu(1)))
+            () -> EmbeddingHead.open("gone", tmp.resolve("none.onnx"), ModelOptions.cpu(1)))
         .hasMessageContaining("no such file");
     // A head that gives D values per row is refused when it runs, naming the shape.
-    try (EmbeddingHead wide = EmbeddingHead.open("wide", wideHead(), ClipModel.Options.cpu(1))) {
+    try (EmbeddingHead wide = EmbeddingHead.open("wide", wideHead(), ModelOptions.cpu(1))) {
       assertThatThrownBy(() -> wide.run(new float[2][D]))
           .isInstanceOf(InferenceException.class)
           .hasMessageContaining("head wide")

@@ -3,6 +3,7 @@ package dev.sift.jobs.pipeline;
 import dev.sift.curation.models.Captioner;
 import dev.sift.curation.models.ClipModel;
 import dev.sift.curation.models.EmbeddingHead;
+import dev.sift.curation.models.ModelOptions;
 import dev.sift.jobs.SiftUserException;
 import dev.sift.jobs.config.SiftConf;
 import dev.sift.jobs.config.SiftKeys;
@@ -46,7 +47,7 @@ final class ModelChecks {
     if (!Files.isDirectory(path)) {
       throw new SiftUserException("sift.score.model = " + dir + " is not a directory");
     }
-    try (ClipModel model = ClipModel.open(path, ClipModel.Options.cpu(1))) {
+    try (ClipModel model = ClipModel.open(path, ModelOptions.cpu(1))) {
       List<Map<String, Object>> files = new ArrayList<>();
       for (String name :
           List.of(
@@ -107,7 +108,7 @@ final class ModelChecks {
       throw new SiftUserException("sift.recaption.model = " + dir + " is not a directory");
     }
     try (Captioner captioner =
-        Captioner.open(path, ClipModel.Options.cpu(1), RecaptionStage.generation(conf))) {
+        Captioner.open(path, ModelOptions.cpu(1), RecaptionStage.generation(conf))) {
       List<Map<String, Object>> files = new ArrayList<>();
       try (Stream<Path> list = Files.list(path)) {
         for (Path f : list.sorted().toList()) {
@@ -129,7 +130,7 @@ final class ModelChecks {
   private static Map<String, Object> checkHead(
       SparkSession spark, SiftConf conf, String name, String file, int clipDim) throws IOException {
     Path path = localModel(spark, conf, SiftKeys.SCORE_HEADS.name() + "." + name, file);
-    try (EmbeddingHead head = EmbeddingHead.open(name, path, ClipModel.Options.cpu(1))) {
+    try (EmbeddingHead head = EmbeddingHead.open(name, path, ModelOptions.cpu(1))) {
       if (head.inputDim() > 0 && clipDim > 0 && head.inputDim() != clipDim) {
         throw new SiftUserException(
             "sift.score.heads."
