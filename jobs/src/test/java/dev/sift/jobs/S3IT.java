@@ -230,6 +230,40 @@ class S3IT extends SparkTestBase {
     ModelScores.assertScoresAreTheModels(MODEL, accepted);
   }
 
+  /**
+   * WebDataset shards on S3 (Python tarfile's PAX names and GNU tar's long names, see
+   * curation/src/test/resources/webdataset/README.md), read as streams through S3A.
+   */
+  @Test
+  void curateReadsWebDatasetShardsFromS3() throws Exception {
+    Path shards = repo("curation/src/test/resources/webdataset");
+    FileSystem fs = fs();
+    upload(fs, shards.resolve("good/00000.tar"), "shards/00000.tar");
+    upload(fs, shards.resolve("gnu/00000.tar"), "shards/00001.tar");
+    ProcessRun r =
+        sift(
+            "curate",
+            "--input",
+            s3("shards"),
+            "--output",
+            s3("wds-out"),
+            "--set",
+            "sift.input.format=webdataset",
+            "--set",
+            "sift.report.enabled=false");
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    JsonNode manifest;
+    try (InputStream in = fs.open(new org.apache.hadoop.fs.Path(s3("wds-out/_MANIFEST.json")))) {
+      manifest = new ObjectMapper().readTree(in);
+    }
+    // good/ holds 4 samples and gnu/ 1, all accepted (the README beside them).
+    assertThat(manifest.path("counts").path("input").asLong()).isEqualTo(5);
+    assertThat(manifest.path("counts").path("accepted").asLong()).isEqualTo(5);
+    List<Row> accepted = spark.read().parquet(s3("wds-out/accepted")).collectAsList();
+    assertThat(accepted).hasSize(5);
+    assertThat(accepted).allMatch(x -> x.getAs("image") != null && x.getAs("caption") != null);
+  }
+
   @Test
   void aMissingS3ModelIsAStartUpErrorNamingIt() throws Exception {
     ProcessRun r =
