@@ -192,6 +192,22 @@ class WebDatasetOutputTest extends SparkTestBase {
     assertThat(members).isEqualTo(3 * accepted(parquet).size());
   }
 
+  @Test
+  void noAcceptedRowsGiveOneEmptyShardAndAReadableTable() throws IOException {
+    Path none = tmp.resolve("none");
+    curate(
+        SHARDS.resolve("good").toString(),
+        none,
+        "sift.output.format=webdataset",
+        "sift.text.min-chars=1000000");
+    assertThat(names(none.resolve("accepted"))).containsExactly("00000.parquet", "00000.tar");
+    assertThat(Files.size(none.resolve("accepted/00000.tar"))).isPositive();
+    assertThat(SiftRun.manifest(none).path("counts").path("accepted").asLong()).isZero();
+    assertThat(spark.read().parquet(none.resolve("accepted/*.parquet").toString()).columns())
+        .contains("id", "caption")
+        .doesNotContain("image");
+  }
+
   private static String run(String... command) throws Exception {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
