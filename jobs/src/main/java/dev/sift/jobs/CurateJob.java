@@ -88,7 +88,12 @@ public final class CurateJob {
     try (ProgressReporter progress =
         new ProgressReporter(spark, pipeline.counters(), conf.get(SiftKeys.PROGRESS_INTERVAL))) {
       spark.sparkContext().setJobDescription("sift " + command.label() + ": stages and write");
-      out.writeRows(tagged, conf.get(SiftKeys.OUTPUT_IMAGE_BYTES));
+      out.writeRows(
+          tagged,
+          conf.get(SiftKeys.OUTPUT_IMAGE_BYTES),
+          conf.get(SiftKeys.OUTPUT_FORMAT).equals("webdataset")
+              ? conf.get(SiftKeys.OUTPUT_SHARD_SIZE)
+              : 0);
       PipelineStage.ConceptCounts conceptCounts = pipeline.conceptCounts();
       out.writeConceptCounts(
           tagged,
@@ -104,7 +109,7 @@ public final class CurateJob {
 
     spark.sparkContext().setJobDescription("sift " + command.label() + ": counts");
     long inputRows = input.rows().count();
-    long accepted = spark.read().parquet(out.path(OutputWriter.ACCEPTED)).count();
+    long accepted = OutputWriter.readAccepted(spark, out.root()).count();
     Dataset<Row> rejected = spark.read().parquet(out.path(OutputWriter.REJECTED));
     Map<String, Long> byReason = new TreeMap<>();
     Map<String, Map<String, Long>> byStage = new TreeMap<>();

@@ -150,6 +150,23 @@ public final class SiftKeys {
           key("sift.output.image-bytes")
               .doc("Write the image bytes column to accepted/ and rejected/.")
               .bool(true));
+  public static final ConfigKey<String> OUTPUT_FORMAT =
+      register(
+          key("sift.output.format")
+              .doc(
+                  "How accepted/ is written. `parquet`: Parquet part files. `webdataset`: tar"
+                      + " shards accepted/NNNNN.tar (KEY.json, KEY.txt, KEY.<image format>; rows"
+                      + " sorted by id) each beside accepted/NNNNN.parquet with the same rows'"
+                      + " columns except the image bytes (docs/webdataset.md, Output). rejected/"
+                      + " stays Parquet.")
+              .choice("parquet", "parquet", "webdataset"));
+  public static final ConfigKey<Integer> OUTPUT_SHARD_SIZE =
+      register(
+          key("sift.output.shard-size")
+              .doc(
+                  "With sift.output.format = webdataset: samples per shard; the last shard holds"
+                      + " the rest.")
+              .integer(10_000, 1, Integer.MAX_VALUE));
 
   // ---- runtime ----
   public static final ConfigKey<String> DEVICE =

@@ -149,7 +149,11 @@ public final class InputReader {
     } catch (IOException e) {
       throw new SiftUserException("cannot read input path " + path + ": " + e.getMessage(), e);
     }
-    List<FileStatus> files = listFiles(hadoop, accepted, "parquet");
+    // WebDataset output: read the NNNNN.parquet beside the shards, not the shards.
+    List<FileStatus> files =
+        listFiles(hadoop, accepted, "parquet").stream()
+            .filter(f -> !f.getPath().getName().endsWith(".tar"))
+            .toList();
     checkParquetFooters(hadoop, files);
     Dataset<Row> rows = spark.read().parquet(nonEmpty(files));
     StructType schema = rows.schema();

@@ -93,8 +93,13 @@ public final class OutputWriter {
     }
   }
 
-  /** Writes accepted and rejected rows from the tagged rows of a {@link Pipeline}. */
-  public void writeRows(Dataset<Row> tagged, boolean imageBytes) {
+  /**
+   * Writes accepted and rejected rows from the tagged rows of a {@link Pipeline}: accepted/ as
+   * Parquet, or with {@code shardSize > 0} as WebDataset shards of that many samples (each with its
+   * sibling {@code NNNNN.parquet}; see {@link ShardOutput}, which writes the image bytes to the
+   * shards whatever {@code imageBytes} says and never to the Parquet).
+   */
+  public void writeRows(Dataset<Row> tagged, boolean imageBytes, int shardSize) {
     // Input columns, then head_<name> columns (score adds them after every input column).
     List<String> passThrough = new ArrayList<>();
     List<String> heads = new ArrayList<>();
@@ -108,7 +113,7 @@ public final class OutputWriter {
     passThrough.addAll(heads);
     List<Column> accepted = new ArrayList<>();
     for (String name : Columns.OUTPUT_ORDER) {
-      if (imageBytes || !name.equals(Columns.IMAGE)) {
+      if (imageBytes || shardSize > 0 || !name.equals(Columns.IMAGE)) {
         accepted.add(col(name));
       }
     }
@@ -125,12 +130,21 @@ public final class OutputWriter {
     Columns.REJECT_COLUMNS.forEach(name -> rejected.add(col(name)));
 
     Column isRejected = col(Columns.REJECT_REASON).isNotNull();
-    tagged
-        .where(isRejected.unary_$bang())
-        .select(accepted.toArray(Column[]::new))
-        .write()
-        .mode(SaveMode.ErrorIfExists)
-        .parquet(path(ACCEPTED));
+    Dataset<Row> acceptedRows =
+        tagged.where(isRejected.unary_$bang()).select(accepted.toArray(Column[]::new));
+    if (shardSize > 0) {
+      Path dir = new Path(root, ACCEPTED);
+      try {
+        if (!fs.mkdirs(dir)) {
+          throw new IOException("mkdirs failed");
+        }
+        ShardOutput.write(spark, acceptedRows, dir, fs, shardSize);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write WebDataset shards under " + dir, e);
+      }
+    } else {
+      acceptedRows.write().mode(SaveMode.ErrorIfExists).parquet(path(ACCEPTED));
+    }
     tagged
         .where(isRejected)
         .select(rejected.toArray(Column[]::new))
@@ -184,6 +198,24 @@ public final class OutputWriter {
               .orderBy(col("matched").desc(), col("concept"));
     }
     counts.coalesce(1).write().mode(SaveMode.ErrorIfExists).parquet(path(CONCEPT_COUNTS));
+  }
+
+  /**
+   * Reads the accepted rows of an output directory, either format: the Parquet part files, or the
+   * {@code NNNNN.parquet} files beside WebDataset shards (a directory holding {@code .tar} files is
+   * read through the glob {@code *.parquet}, since Spark would take the shards for Parquet).
+   */
+  public static Dataset<Row> readAccepted(SparkSession spark, String dir) {
+    Path accepted = new Path(dir, ACCEPTED);
+    try {
+      FileSystem fs = accepted.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (fs.globStatus(new Path(accepted, "*.tar")).length > 0) {
+        return spark.read().parquet(new Path(accepted, "*.parquet").toString());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + accepted, e);
+    }
+    return spark.read().parquet(accepted.toString());
   }
 
   /** Writes the manifest; call last. */

@@ -27,7 +27,7 @@ record ReportInput(
         dir,
         options,
         ReportJob.readManifest(spark, dir),
-        spark.read().parquet(new Path(dir, OutputWriter.ACCEPTED).toString()),
+        OutputWriter.readAccepted(spark, dir.toString()),
         spark.read().parquet(new Path(dir, OutputWriter.REJECTED).toString()));
   }
 }
