@@ -64,3 +64,35 @@ done
 printf 'sift TarSamples: %.1f MB/s per core\n' "$(echo "$sift / 1000000" | bc -l)"
 printf 'GNU tar -xOf:    %.1f MB/s per core\n' "$(echo "$best / 1000000" | bc -l)"
 printf 'ratio:           %.2fx GNU tar (goal >= 0.7x)\n' "$(echo "$sift / $best" | bc -l)"
+
+# Writing: Sift's ShardWriter (the samples in memory, written as shards with fixed metadata)
+# against GNU tar -cf of the same members extracted to files once (GNU tar reads them from the
+# page cache: it pays a file open per member, Sift a map lookup).
+xdir="target/bench-webdataset/$samples-extracted"
+if [ ! -f "$xdir/done" ]; then
+  for f in "$dir"/*.tar; do
+    s=$(basename "$f" .tar); mkdir -p "$xdir/$s"; tar -xf "$f" -C "$xdir/$s"
+  done
+  touch "$xdir/done"
+fi
+wout="target/bench-webdataset/$samples-written"
+mkdir -p "$wout"
+# shellcheck disable=SC2086
+wres=$($pin java -cp "$cp" dev.sift.curation.bench.WebDatasetWriteBenchmark "$passes" "$wout" "$dir"/*.tar)
+echo "$wres"
+swrite=$(echo "$wres" | awk '/^sift_write_bytes_per_s/ {print $2}')
+sshards=$(echo "$wres" | awk '/^sift_write_shards_per_s/ {print $2}')
+wbytes=$(cat "$wout"/*.tar | wc -c)
+nshards=$(ls "$dir"/*.tar | wc -l)
+gbest=""
+for _ in $(seq "$passes"); do
+  t0=$(date +%s.%N)
+  for d in "$xdir"/*/; do $pin tar -cf "$wout/gnu.tar" -C "$d" . ; done
+  t1=$(date +%s.%N)
+  rate=$(echo "$wbytes / ($t1 - $t0)" | bc -l)
+  echo "gnu tar -cf pass: $(printf '%.1f' "$(echo "$rate / 1000000" | bc -l)") MB/s"
+  if [ -z "$gbest" ] || [ "$(echo "$rate > $gbest" | bc -l)" = 1 ]; then gbest=$rate; gsecs=$(echo "$t1 - $t0" | bc -l); fi
+done
+printf 'sift ShardWriter: %.1f MB/s, %.2f shards/s per core\n' "$(echo "$swrite / 1000000" | bc -l)" "$sshards"
+printf 'GNU tar -cf:      %.1f MB/s, %.2f shards/s per core\n' "$(echo "$gbest / 1000000" | bc -l)" "$(echo "$nshards / $gsecs" | bc -l)"
+printf 'ratio:            %.2fx GNU tar\n' "$(echo "$swrite / $gbest" | bc -l)"
