@@ -44,6 +44,13 @@ public final class DedupUdfs {
     return functions.udf(fn, DataTypes.LongType);
   }
 
+  /** {@code string → boolean}: whether the broadcast set holds the value (false for null). */
+  public static UserDefinedFunction inSet(
+      org.apache.spark.broadcast.Broadcast<java.util.Set<String>> set) {
+    UDF1<String, Boolean> fn = v -> v != null && set.value().contains(v);
+    return functions.udf(fn, DataTypes.BooleanType);
+  }
+
   /** {@code bigint → array<bigint>}: the hash's index keys ({@link HashBands#indexKeys}). */
   public static UserDefinedFunction indexKeys(HashBands bands) {
     UDF1<Long, long[]> fn = h -> h == null ? null : bands.indexKeys(h);

@@ -41,6 +41,9 @@ public final class ExactDedupStage implements PipelineStage {
   private static final String BYTES_KEY = Columns.INTERNAL_PREFIX + "bytes_key";
   private static final String URL_KEY = Columns.INTERNAL_PREFIX + "url_key";
 
+  /** Keys held by several rows that are broadcast to pre-filter the rows (about 100 MB). */
+  static final int PREFILTER_KEYS = 1_000_000;
+
   private long removed = -1;
   private final List<Map<String, Object>> examples = new java.util.ArrayList<>();
 
@@ -103,14 +106,11 @@ public final class ExactDedupStage implements PipelineStage {
     Dataset<Row> removals = null;
     boolean byBoth = false;
     if (bytesKey != null) {
-      Dataset<Row> keyed = rows.where(alive()).select(col(Columns.ID), bytesKey.as(BYTES_KEY));
-      removals = removalsBy(keyed, BYTES_KEY, "same image bytes");
+      removals = removalsBy(rows, bytesKey, BYTES_KEY, "same image bytes", ctx);
     }
     if (conf.get(SiftKeys.DEDUP_EXACT_URL)) {
-      Dataset<Row> keyed =
-          rows.where(alive())
-              .select(col(Columns.ID), DedupUdfs.urlKey().apply(col(Columns.URL)).as(URL_KEY));
-      Dataset<Row> byUrl = removalsBy(keyed, URL_KEY, "same URL");
+      Column urlKey = DedupUdfs.urlKey().apply(col(Columns.URL));
+      Dataset<Row> byUrl = removalsBy(rows, urlKey, URL_KEY, "same URL", ctx);
       byBoth = removals != null;
       removals = removals == null ? byUrl : removals.unionByName(byUrl);
     }
@@ -145,13 +145,42 @@ public final class ExactDedupStage implements PipelineStage {
   }
 
   /**
-   * Per set of rows with one key, every row but the smallest id, naming that id: one pass over the
-   * rows (only id and key travel, in one shuffle by key) and a window minimum per key.
+   * Per set of rows with one key, every row but the smallest id, naming that id. First the keys
+   * that more than one input row holds, from a scan of the key alone (no stage runs for it); when
+   * they are few enough to broadcast, only rows with such a key go through the earlier stages again
+   * (a filter Spark pushes below them), so the text stage re-runs for the duplicates, not for the
+   * whole input. Then one shuffle of (key, id) and a window minimum per key.
    */
-  private static Dataset<Row> removalsBy(Dataset<Row> keyed, String key, String what) {
-    Column kept = functions.min(col(Columns.ID)).over(Window.partitionBy(col(key)));
-    return keyed
-        .where(col(key).isNotNull())
+  private static Dataset<Row> removalsBy(
+      Dataset<Row> rows, Column key, String name, String what, StageContext ctx) {
+    ctx.spark().sparkContext().setJobDescription("sift: keys held by more than one row");
+    Dataset<Row> shared =
+        ctx.input()
+            .rows()
+            .select(key.as(name))
+            .where(col(name).isNotNull())
+            .groupBy(col(name))
+            .count()
+            .where(col("count").gt(1))
+            .select(col(name));
+    List<Row> few = shared.limit(PREFILTER_KEYS + 1).collectAsList();
+    Dataset<Row> candidates = rows;
+    if (few.size() <= PREFILTER_KEYS) {
+      java.util.Set<String> keys = new java.util.HashSet<>();
+      few.forEach(r -> keys.add(r.getString(0)));
+      candidates =
+          rows.where(
+              DedupUdfs.inSet(
+                      org.apache.spark.api.java.JavaSparkContext.fromSparkContext(
+                              ctx.spark().sparkContext())
+                          .broadcast(keys))
+                  .apply(key));
+    }
+    Column kept = functions.min(col(Columns.ID)).over(Window.partitionBy(col(name)));
+    return candidates
+        .where(alive())
+        .select(col(Columns.ID), key.as(name))
+        .where(col(name).isNotNull())
         .withColumn(Removals.KEPT_ID, kept)
         .where(col(Columns.ID).notEqual(col(Removals.KEPT_ID)))
         .select(
