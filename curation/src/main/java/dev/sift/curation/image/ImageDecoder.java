@@ -147,7 +147,7 @@ public final class ImageDecoder implements Serializable {
         int minShortSide = fastJpegShortSide > 0 ? fastJpegShortSide : Integer.MAX_VALUE;
         return TurboJpeg.decodeScaled(bytes, minShortSide, maxPixels);
       }
-      if (LibWebp.isWebp(bytes) && LibWebp.available()) {
+      if (ImageMagic.isWebp(bytes) && LibWebp.available()) {
         return LibWebp.decode(bytes, maxPixels);
       }
     } catch (ImageDecodeException e) {

@@ -40,19 +40,6 @@ final class LibWebp {
     return LIB != null;
   }
 
-  /** Whether {@code b} starts like a WebP file ({@code RIFF....WEBP}). */
-  static boolean isWebp(byte[] b) {
-    return b.length >= 12
-        && b[0] == 'R'
-        && b[1] == 'I'
-        && b[2] == 'F'
-        && b[3] == 'F'
-        && b[8] == 'W'
-        && b[9] == 'E'
-        && b[10] == 'B'
-        && b[11] == 'P';
-  }
-
   /**
    * Decodes a still WebP image to RGB (alpha dropped, as Pillow's {@code convert("RGB")}).
    *

@@ -49,7 +49,10 @@ public final class ShardKeys {
    * the name is not plain {@code [a-z0-9]+}.
    */
   public static String imageExtension(String format, byte[] bytes) {
-    String f = format == null ? sniff(bytes) : format.toLowerCase(Locale.ROOT);
+    String f =
+        format == null
+            ? dev.sift.curation.image.ImageMagic.format(bytes)
+            : format.toLowerCase(Locale.ROOT);
     if (f == null || f.isEmpty() || !f.matches("[a-z0-9]+")) {
       return "bin";
     }
@@ -58,35 +61,5 @@ public final class ShardKeys {
       case "tiff" -> "tif";
       default -> f;
     };
-  }
-
-  private static String sniff(byte[] b) {
-    if (b == null) {
-      return null;
-    }
-    if (b.length >= 3 && (b[0] & 0xFF) == 0xFF && (b[1] & 0xFF) == 0xD8 && (b[2] & 0xFF) == 0xFF) {
-      return "jpg";
-    }
-    if (b.length >= 8 && (b[0] & 0xFF) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') {
-      return "png";
-    }
-    if (b.length >= 6 && b[0] == 'G' && b[1] == 'I' && b[2] == 'F' && b[3] == '8') {
-      return "gif";
-    }
-    if (b.length >= 12
-        && b[0] == 'R'
-        && b[1] == 'I'
-        && b[2] == 'F'
-        && b[3] == 'F'
-        && b[8] == 'W'
-        && b[9] == 'E'
-        && b[10] == 'B'
-        && b[11] == 'P') {
-      return "webp";
-    }
-    if (b.length >= 2 && b[0] == 'B' && b[1] == 'M') {
-      return "bmp";
-    }
-    return null;
   }
 }

@@ -28,7 +28,7 @@ class LibWebpTest {
   @Test
   void decodesTheStillImageAtItsSize() throws Exception {
     byte[] bytes = ClipPreprocessorTest.resource(WEBP);
-    assertThat(LibWebp.isWebp(bytes)).isTrue();
+    assertThat(ImageMagic.isWebp(bytes)).isTrue();
     RgbImage image = LibWebp.decode(bytes, ImageDecoder.DEFAULT_MAX_PIXELS);
     assertThat(image.width()).isEqualTo(320);
     assertThat(image.height()).isEqualTo(240);
