@@ -3,6 +3,9 @@ package dev.sift.jobs;
 import static org.apache.spark.sql.functions.col;
 
 import dev.sift.curation.models.Devices;
+import dev.sift.jobs.append.AppendOutput;
+import dev.sift.jobs.append.CommitRecord;
+import dev.sift.jobs.append.OutputLock;
 import dev.sift.jobs.config.Redaction;
 import dev.sift.jobs.config.SiftConf;
 import dev.sift.jobs.config.SiftKeys;
@@ -12,6 +15,7 @@ import dev.sift.jobs.pipeline.OutputWriter;
 import dev.sift.jobs.pipeline.Pipeline;
 import dev.sift.jobs.pipeline.PipelineStage;
 import dev.sift.jobs.pipeline.ProgressReporter;
+import dev.sift.jobs.pipeline.TestHook;
 import dev.sift.jobs.report.ReportJob;
 import dev.sift.udfs.Columns;
 import java.time.Instant;
@@ -19,6 +23,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -40,8 +47,29 @@ public final class CurateJob {
   /** Spark's key for the GPUs each executor asks for. */
   static final String GPU_AMOUNT = "spark.executor.resource.gpu.amount";
 
-  /** What a finished run reports to the command line. */
-  public record Result(String output, long input, long accepted, long rejected) {}
+  /**
+   * What a finished run reports to the command line.
+   *
+   * @param output the directory written (append mode: the new batch's)
+   * @param batch the committed batch's id in append mode; null otherwise, or when nothing was new
+   * @param alreadyConsumed append mode with nothing new: the input files the ledger already held
+   */
+  public record Result(
+      String output, long input, long accepted, long rejected, String batch, int alreadyConsumed) {
+
+    /** Append mode found no new input and wrote nothing. */
+    public boolean nothingNew() {
+      return batch == null && alreadyConsumed > 0;
+    }
+
+    Map<String, Long> counts() {
+      Map<String, Long> m = new LinkedHashMap<>();
+      m.put("input", input);
+      m.put("accepted", accepted);
+      m.put("rejected", rejected);
+      return m;
+    }
+  }
 
   private CurateJob() {}
 
@@ -63,8 +91,6 @@ public final class CurateJob {
   }
 
   private static Result runStages(SparkSession spark, SiftConf conf, Command command) {
-    long t0 = System.nanoTime();
-    Instant started = Instant.now();
     String outPath = conf.get(SiftKeys.OUTPUT_PATH);
     if (outPath == null || outPath.isBlank()) {
       throw new SiftUserException(
@@ -74,14 +100,120 @@ public final class CurateJob {
     checkDevice(spark, conf.get(SiftKeys.DEVICE), pipeline.usesModels());
     // Built before any work, so a bad spark.redaction.regex fails at start-up.
     Redaction redaction = Redaction.forRun(conf, spark.sparkContext().getConf());
-    OutputWriter out = new OutputWriter(spark, outPath);
-    InputReader.Input input =
-        command == Command.BALANCE
-            ? InputReader.readMatchOutput(spark, conf)
-            : InputReader.read(spark, conf);
-    out.prepare(conf.get(SiftKeys.OUTPUT_MODE));
-    long tPrepared = System.nanoTime();
+    TestHook hook = TestHook.of(conf);
+    String mode = conf.get(SiftKeys.OUTPUT_MODE);
+    String runId = UUID.randomUUID().toString();
+    OutputWriter root = new OutputWriter(spark, outPath);
+    root.checkNotFile();
+    try (OutputLock lock =
+        OutputLock.acquire(
+            root.fileSystem(),
+            new Path(root.root()),
+            runId,
+            command.label(),
+            conf.get(SiftKeys.OUTPUT_LOCK_SETTLE))) {
+      if (!mode.equals("append")) {
+        InputReader.Input input =
+            command == Command.BALANCE
+                ? InputReader.readMatchOutput(spark, conf)
+                : InputReader.read(spark, conf);
+        root.prepare(mode);
+        return runOnce(spark, conf, command, pipeline, redaction, hook, root, input, null);
+      }
+      AppendOutput app = AppendOutput.open(root.fileSystem(), new Path(root.root()));
+      if (command == Command.BALANCE) {
+        throw new SiftUserException(
+            "sift balance writes one balanced set: use sift.output.mode = error or overwrite (its"
+                + " input may be an append-mode output)");
+      }
+      List<FileStatus> listed = InputReader.list(spark, conf);
+      AppendOutput.Plan plan =
+          app.plan(listed, conf.get(SiftKeys.OUTPUT_APPEND_CHANGED_INPUT).equals("reprocess"));
+      if (plan.toRead().isEmpty()) {
+        LOG.info(
+            "nothing new: all {} input files are in the ledger of {} committed batches under {};"
+                + " no batch written",
+            listed.size(),
+            app.commits().size(),
+            root.root());
+        return new Result(root.root(), 0, 0, 0, null, listed.size());
+      }
+      LOG.info(
+          "{} new input files ({} already consumed, {} changed) -> batch {} of {}",
+          plan.toRead().size(),
+          plan.consumed(),
+          plan.changed(),
+          app.commits().size() + 1,
+          root.root());
+      AppendOutput.Batch batch = app.newBatch(Instant.now());
+      OutputWriter out = new OutputWriter(spark, batch.dir().toString());
+      InputReader.Input input = InputReader.read(spark, conf, plan.toRead());
+      if (!app.commits().isEmpty()) {
+        pipeline.priorConceptCounts(
+            spark
+                .read()
+                .parquet(
+                    app.committedBatchDirs().stream()
+                        .map(d -> d + "/" + OutputWriter.CONCEPT_COUNTS)
+                        .toArray(String[]::new)));
+      }
+      Map<String, Object> batchInfo = new LinkedHashMap<>();
+      batchInfo.put("id", batch.id());
+      batchInfo.put("sequence", batch.sequence());
+      batchInfo.put("output", root.root());
+      batchInfo.put("earlier_batches", app.commits().size());
+      batchInfo.put("files_new", plan.toRead().size() - plan.changed());
+      batchInfo.put("files_changed_reprocessed", plan.changed());
+      batchInfo.put("files_already_consumed", plan.consumed());
+      Result r;
+      try {
+        r = runOnce(spark, conf, command, pipeline, redaction, hook, out, input, batchInfo);
+      } catch (ReportJob.ReportFailedException e) {
+        commit(app, batch, runId, command, hook, plan, e.counts());
+        throw e;
+      }
+      commit(app, batch, runId, command, hook, plan, r.counts());
+      return r;
+    }
+  }
 
+  private static void commit(
+      AppendOutput app,
+      AppendOutput.Batch batch,
+      String runId,
+      Command command,
+      TestHook hook,
+      AppendOutput.Plan plan,
+      Map<String, Long> counts) {
+    hook.onDriver("commit");
+    app.commit(
+        batch,
+        runId,
+        command.label(),
+        counts,
+        plan.toRead().stream().map(CommitRecord.InputFile::of).toList());
+  }
+
+  /**
+   * One run of the stages over {@code input} into {@code out}: rows, concept counts, the checked
+   * counts, the manifest, the report.
+   *
+   * @param batch the manifest's {@code batch} section in append mode; null otherwise
+   */
+  private static Result runOnce(
+      SparkSession spark,
+      SiftConf conf,
+      Command command,
+      Pipeline pipeline,
+      Redaction redaction,
+      TestHook hook,
+      OutputWriter out,
+      InputReader.Input input,
+      Map<String, Object> batch) {
+    long t0 = System.nanoTime();
+    Instant started = Instant.now();
+    out.hook(hook);
+    long tPrepared = System.nanoTime();
     List<Map<String, Object>> models = pipeline.check(input);
     Dataset<Row> tagged = pipeline.build().persist(StorageLevel.MEMORY_AND_DISK());
     Map<String, Object> fromStages;
@@ -153,6 +285,9 @@ public final class CurateJob {
     manifest.put("git_commit", BuildInfo.gitCommit());
     manifest.put("spark_version", spark.version());
     manifest.put("command", command.label());
+    if (batch != null) {
+      manifest.put("batch", batch);
+    }
     manifest.put("started_at", started.toString());
     manifest.put("finished_at", Instant.now().toString());
     manifest.put("config_source", conf.source());
@@ -177,6 +312,9 @@ public final class CurateJob {
       manifest.put("metrics", metrics);
     }
     manifest.put("counts", counts);
+    if (batch == null) {
+      hook.onDriver("commit");
+    }
     out.writeManifest(manifest);
     LOG.info(
         "wrote {} ({} accepted, {} rejected of {} input rows)",
@@ -184,10 +322,20 @@ public final class CurateJob {
         accepted,
         rejectedRows,
         inputRows);
+    Map<String, Long> rowCounts = new LinkedHashMap<>();
+    rowCounts.put("input", inputRows);
+    rowCounts.put("accepted", accepted);
+    rowCounts.put("rejected", rejectedRows);
     if (command == Command.CURATE && conf.get(SiftKeys.REPORT_ENABLED)) {
-      writeReport(spark, conf, out.root());
+      writeReport(spark, conf, out.root(), rowCounts);
     }
-    return new Result(out.root(), inputRows, accepted, rejectedRows);
+    return new Result(
+        out.root(),
+        inputRows,
+        accepted,
+        rejectedRows,
+        batch == null ? null : (String) batch.get("id"),
+        0);
   }
 
   /**
@@ -195,14 +343,15 @@ public final class CurateJob {
    * report fails the command but leaves the run's outputs as they are: {@code sift report} can
    * build it again.
    */
-  private static void writeReport(SparkSession spark, SiftConf conf, String root) {
+  private static void writeReport(
+      SparkSession spark, SiftConf conf, String root, Map<String, Long> counts) {
     long t0 = System.nanoTime();
     spark.sparkContext().setJobDescription("sift curate: report");
     try {
       ReportJob.write(spark, root, null, ReportJob.Options.of(conf));
     } catch (Exception e) { // Spark's AnalysisException is checked
       LOG.error("report failed for {}", root, e);
-      throw new ReportJob.ReportFailedException(root, e);
+      throw new ReportJob.ReportFailedException(root, e, counts);
     }
     LOG.info("wrote {}/{} in {} s", root, ReportJob.DIR, seconds(System.nanoTime() - t0));
   }

@@ -1,6 +1,7 @@
 package dev.sift.jobs;
 
 import dev.sift.curation.concepts.MetadataBuilder;
+import dev.sift.jobs.append.OutputLock;
 import dev.sift.jobs.config.ConfigLoader;
 import dev.sift.jobs.config.SiftConf;
 import dev.sift.jobs.config.SiftKeys;
@@ -164,6 +165,44 @@ public final class Sift implements Callable<Integer> {
     }
   }
 
+  @Command(
+      name = "unlock",
+      mixinStandardHelpOptions = true,
+      description =
+          "Break the _LOCK of an output directory (--output DIR) left by a run that died on"
+              + " another host; prints the run it named. Only when that run is certainly gone:"
+              + " two writers at once can lose or duplicate data. No Spark needed.")
+  static final class Unlock implements Callable<Integer> {
+    @Mixin RunOptions options;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws java.io.IOException {
+      SiftConf conf = options.load();
+      String out = conf.get(SiftKeys.OUTPUT_PATH);
+      if (out == null || out.isBlank()) {
+        throw new SiftUserException("no output: give --output DIR, the locked output directory");
+      }
+      org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(out);
+      org.apache.hadoop.conf.Configuration hadoop = new org.apache.hadoop.conf.Configuration();
+      conf.sparkSettings().entrySet().stream()
+          .filter(e -> e.getKey().startsWith("spark.hadoop."))
+          .forEach(e -> hadoop.set(e.getKey().substring("spark.hadoop.".length()), e.getValue()));
+      org.apache.hadoop.fs.FileSystem fs = root.getFileSystem(hadoop);
+      java.util.Optional<OutputLock.Holder> h = OutputLock.breakLock(fs, root);
+      PrintWriter pw = spec.commandLine().getOut();
+      if (h.isEmpty()) {
+        pw.printf("sift unlock: %s has no lock%n", fs.makeQualified(root));
+      } else {
+        pw.printf(
+            "sift unlock: removed the lock of %s, held by %s%n",
+            fs.makeQualified(root), h.get().describe());
+      }
+      pw.flush();
+      return 0;
+    }
+  }
+
   /**
    * The commands that run the stage pipeline ({@code curate}, {@code match}, {@code balance},
    * {@code score}, {@code recaption}): one class, the command given per instance; the name and
@@ -202,6 +241,17 @@ public final class Sift implements Callable<Integer> {
     SparkSession spark = existing != null ? existing : createSession(conf, command.label());
     try {
       CurateJob.Result r = CurateJob.run(spark, conf, command);
+      if (r.nothingNew()) {
+        out.printf(
+            "sift %s: nothing new: all %,d input files are in the ledger of %s; no batch"
+                + " written%n",
+            command.label(), r.alreadyConsumed(), r.output());
+        out.flush();
+        return 0;
+      }
+      if (r.batch() != null) {
+        out.printf("sift %s: committed batch %s%n", command.label(), r.batch());
+      }
       out.printf(
           "sift %s: %,d input rows -> %,d accepted, %,d rejected%n",
           command.label(), r.input(), r.accepted(), r.rejected());
@@ -275,6 +325,7 @@ public final class Sift implements Callable<Integer> {
                 + " (sift.score.model) for the rows sift.recaption.when selects, nothing filtered:"
                 + " read, text, decode, score, recaption, write."));
     cli.addSubcommand("report", new ReportCommand());
+    cli.addSubcommand("unlock", new Unlock());
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           Throwable user = userCause(e);

@@ -143,8 +143,36 @@ public final class SiftKeys {
               .doc(
                   "What to do when the output directory already holds something: `error` refuses"
                       + " and exits 2; `overwrite` deletes it first (the manifest goes first, so"
-                      + " a half-deleted output never looks complete).")
-              .choice("error", "error", "overwrite"));
+                      + " a half-deleted output never looks complete); `append` adds one committed"
+                      + " batch under batches/ for the input files its ledger does not hold yet,"
+                      + " none when nothing is new (docs/scheduled-runs.md). Every mode takes the"
+                      + " output's _LOCK while it writes.")
+              .choice("error", "error", "overwrite", "append"));
+  public static final ConfigKey<String> OUTPUT_APPEND_CHANGED_INPUT =
+      register(
+          key("sift.output.append.changed-input")
+              .doc(
+                  "Append mode, an input file whose length or modification time differs from"
+                      + " what the ledger recorded: `error` exits 2 naming it; `reprocess` reads"
+                      + " it again into the new batch (the earlier batch keeps its rows).")
+              .choice("error", "error", "reprocess"));
+  public static final ConfigKey<Duration> OUTPUT_LOCK_SETTLE =
+      register(
+          key("sift.output.lock.settle")
+              .doc(
+                  "On object stores (s3a), which have no exclusive create: how long a new _LOCK is"
+                      + " left before it is read back and kept only if it still names this run."
+                      + " Local and HDFS outputs create the lock exclusively and do not wait.")
+              .duration(Duration.ofSeconds(2), Duration.ZERO));
+  public static final ConfigKey<String> TEST_HOOK =
+      register(
+          key("sift.test.hook")
+              .doc(
+                  "For Sift's own tests; leave unset. `pause:POINT:FILE` creates FILE and stops"
+                      + " at POINT (score, write, commit) until the process is killed;"
+                      + " `fail-once:POINT` (score, write) fails the first attempt of one task"
+                      + " there.")
+              .string(null));
   public static final ConfigKey<Boolean> OUTPUT_IMAGE_BYTES =
       register(
           key("sift.output.image-bytes")

@@ -88,15 +88,26 @@ public final class BalanceStage implements PipelineStage {
             : List.of(rows.columns()).contains(Columns.LANGUAGE);
     Map<String, Double> entryP = new HashMap<>();
     if (multilingual) {
-      entryP = perLanguageProbabilities(rows, t, concepts);
+      entryP = perLanguageProbabilities(rows, t, concepts, ctx.priorConceptCounts());
     } else {
-      List<Row> head =
+      Dataset<Row> counts =
           rows.where(alive())
               .select(functions.explode(col(Columns.CONCEPTS)).as("concept"))
               .groupBy("concept")
-              .count()
-              .where(col("count").gt(t))
-              .collectAsList();
+              .count();
+      Dataset<Row> prior = ctx.priorConceptCounts();
+      if (prior != null) {
+        // Only this run's concepts matter to its rows; the earlier batches' counts add to them.
+        Dataset<Row> earlier =
+            prior.groupBy("concept").agg(functions.sum("matched").as("prior_count"));
+        counts =
+            counts
+                .join(earlier, "concept", "left")
+                .select(
+                    col("concept"),
+                    col("count").plus(functions.coalesce(col("prior_count"), lit(0L))).as("count"));
+      }
+      List<Row> head = counts.where(col("count").gt(t)).collectAsList();
       for (Row r : head) {
         entryP.put(r.getString(0), Balancing.entryProbability(r.getLong(1), t));
       }
@@ -131,7 +142,7 @@ public final class BalanceStage implements PipelineStage {
    * @return head entries' probabilities, keyed {@link PerLanguageThresholds#key}
    */
   private Map<String, Double> perLanguageProbabilities(
-      Dataset<Row> rows, long t, ConceptSource concepts) {
+      Dataset<Row> rows, long t, ConceptSource concepts, Dataset<Row> prior) {
     Map<String, Map<String, Long>> counts = new TreeMap<>();
     for (Row r :
         rows.where(alive())
@@ -141,6 +152,19 @@ public final class BalanceStage implements PipelineStage {
             .collectAsList()) {
       String lang = r.isNullAt(0) ? ConceptSource.OTHER : r.getString(0);
       counts.computeIfAbsent(lang, k -> new HashMap<>()).put(r.getString(1), r.getLong(2));
+    }
+    if (prior != null) {
+      // MetaCLIP 2's thresholds depend on the whole distribution: every earlier pair counts.
+      for (Row r :
+          prior
+              .groupBy(Columns.LANGUAGE, "concept")
+              .agg(functions.sum("matched"))
+              .collectAsList()) {
+        String lang = r.isNullAt(0) ? ConceptSource.OTHER : r.getString(0);
+        counts
+            .computeIfAbsent(lang, k -> new HashMap<>())
+            .merge(r.getString(1), r.getLong(2), Long::sum);
+      }
     }
     Map<String, Integer> listSizes = new HashMap<>();
     if (concepts != null) {
@@ -178,6 +202,11 @@ public final class BalanceStage implements PipelineStage {
     b.put("t", ctx.conf().get(SiftKeys.BALANCE_T));
     b.put("seed", ctx.conf().get(SiftKeys.BALANCE_SEED));
     b.put("head_concepts", headConcepts);
+    b.put(
+        "counts",
+        ctx.priorConceptCounts() == null
+            ? "this run's rows"
+            : "this batch's rows plus the earlier committed batches' concept_counts");
     if (perLanguageT != null) {
       b.put("per_language", perLanguageT);
     }

@@ -3,8 +3,10 @@ package dev.sift.jobs.pipeline;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
+import dev.sift.curation.Reject;
 import dev.sift.curation.webdataset.ShardDamagedException;
 import dev.sift.jobs.SiftUserException;
+import dev.sift.jobs.append.AppendOutput;
 import dev.sift.jobs.config.ConfigKey;
 import dev.sift.jobs.config.SiftConf;
 import dev.sift.jobs.config.SiftKeys;
@@ -16,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -87,23 +88,47 @@ public final class InputReader {
 
   private InputReader() {}
 
+  /** Lists the input ({@link #list}) and reads all of it. */
   public static Input read(SparkSession spark, SiftConf conf) {
+    return read(spark, conf, list(spark, conf));
+  }
+
+  /**
+   * The data files {@code sift.input.path} names, sorted by path, with their lengths and
+   * modification times (append mode's ledger compares them): comma-separated entries, each a file,
+   * a directory (its files, recursively, without Spark's metadata names; for WebDataset its {@code
+   * .tar} files) or a glob. Zero-byte files hold no rows and are left out with a warning.
+   *
+   * @throws SiftUserException when the path is unset, an entry matches nothing, or every file is
+   *     empty
+   */
+  public static List<FileStatus> list(SparkSession spark, SiftConf conf) {
     String path = conf.get(SiftKeys.INPUT_PATH);
     if (path == null || path.isBlank()) {
       throw new SiftUserException(
           "no input: set sift.input.path in the config file or give --input PATH");
     }
     String format = conf.get(SiftKeys.INPUT_FORMAT);
+    return nonEmpty(listFiles(spark.sparkContext().hadoopConfiguration(), path, format), format);
+  }
+
+  /**
+   * Reads {@code files} (from {@link #list}, or the part of it append mode has not consumed yet) in
+   * the configured format.
+   */
+  public static Input read(SparkSession spark, SiftConf conf, List<FileStatus> files) {
+    String format = conf.get(SiftKeys.INPUT_FORMAT);
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    if (format.equals("webdataset")) {
-      return readWebDataset(spark, conf, hadoop, path);
-    }
-    List<FileStatus> files = listFiles(hadoop, path, format);
+    List<String> names = files.stream().map(f -> f.getPath().toString()).toList();
+    String[] paths = names.toArray(String[]::new);
     Dataset<Row> raw;
     switch (format) {
+      case "webdataset" -> {
+        return readWebDataset(spark, conf, hadoop, names);
+      }
       case "parquet" -> {
         checkParquetFooters(hadoop, files);
-        raw = spark.read().parquet(nonEmpty(files));
+        raw = spark.read().parquet(paths);
       }
       case "csv", "tsv" ->
           raw =
@@ -114,9 +139,9 @@ public final class InputReader {
                   .option("multiLine", "true")
                   .option("escape", "\"")
                   .option("mode", "PERMISSIVE")
-                  .csv(nonEmpty(files));
+                  .csv(paths);
       case "files" -> {
-        return readFilesLayout(spark, path, files);
+        return readFilesLayout(spark, names);
       }
       default ->
           throw new SiftUserException(
@@ -124,7 +149,6 @@ public final class InputReader {
                   + format
                   + " is not available; use parquet, csv, tsv, files or webdataset");
     }
-    List<String> names = files.stream().map(f -> f.getPath().toString()).toList();
     return map(raw, conf, names.get(0), names);
   }
 
@@ -141,21 +165,45 @@ public final class InputReader {
     }
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     String accepted = path;
+    List<String> batches = List.of();
     try {
       Path candidate = new Path(path, OutputWriter.ACCEPTED);
-      if (candidate.getFileSystem(hadoop).exists(candidate)) {
+      FileSystem fs = candidate.getFileSystem(hadoop);
+      if (fs.exists(candidate)) {
         accepted = candidate.toString();
+      } else if (AppendOutput.isAppendOutput(fs, new Path(path))) {
+        // Every committed batch's accepted rows; uncommitted batch directories are not read.
+        batches = AppendOutput.read(fs, new Path(path)).committedBatchDirs();
+        if (batches.isEmpty()) {
+          throw new SiftUserException("append-mode output " + path + " has no committed batch");
+        }
+        LOG.info(
+            "reading the rows that reached balancing in {} committed batches of {}",
+            batches.size(),
+            path);
+        accepted =
+            batches.stream()
+                .map(b -> new Path(b, OutputWriter.ACCEPTED).toString())
+                .collect(Collectors.joining(","));
       }
     } catch (IOException e) {
       throw new SiftUserException("cannot read input path " + path + ": " + e.getMessage(), e);
     }
     // WebDataset output: read the NNNNN.parquet beside the shards, not the shards.
     List<FileStatus> files =
-        listFiles(hadoop, accepted, "parquet").stream()
-            .filter(f -> !f.getPath().getName().endsWith(".tar"))
-            .toList();
+        nonEmpty(
+            listFiles(hadoop, accepted, "parquet").stream()
+                .filter(f -> !f.getPath().getName().endsWith(".tar"))
+                .toList(),
+            "parquet");
     checkParquetFooters(hadoop, files);
-    Dataset<Row> rows = spark.read().parquet(nonEmpty(files));
+    Dataset<Row> rows =
+        spark
+            .read()
+            .parquet(files.stream().map(f -> f.getPath().toString()).toArray(String[]::new));
+    if (!batches.isEmpty()) {
+      rows = rows.unionByName(balancedOut(spark, batches), true);
+    }
     StructType schema = rows.schema();
     boolean ok =
         hasField(schema, Columns.ID)
@@ -177,29 +225,70 @@ public final class InputReader {
     return new Input(rows, hasField(schema, Columns.IMAGE), true, names);
   }
 
+  /**
+   * Every file {@code path} names: comma-separated entries, each a file, a directory (recursively,
+   * without Spark's metadata names; WebDataset: {@code .tar} files only) or a glob; sorted within
+   * an entry, each file once.
+   */
+  /**
+   * The rows balancing dropped in committed batches ({@code balance/balanced_out}): with the
+   * accepted rows they are every row that reached balancing, so that {@code sift balance} over all
+   * batches decides as one run over all the input would.
+   */
+  private static Dataset<Row> balancedOut(SparkSession spark, List<String> batches) {
+    return spark
+        .read()
+        .parquet(
+            batches.stream()
+                .map(b -> new Path(b, OutputWriter.REJECTED).toString())
+                .toArray(String[]::new))
+        .where(col(Columns.REJECT_REASON).equalTo(Reject.BALANCED_OUT.code()))
+        .drop(Columns.REJECT_COLUMNS.toArray(String[]::new));
+  }
+
   private static List<FileStatus> listFiles(Configuration hadoop, String path, String format) {
-    List<FileStatus> files = new ArrayList<>();
-    try {
-      Path root = new Path(path);
-      FileSystem fs = root.getFileSystem(hadoop);
-      if (!fs.exists(root)) {
-        throw new SiftUserException("input path not found: " + path);
+    Map<String, FileStatus> files = new LinkedHashMap<>();
+    boolean tarOnly = format.equals("webdataset");
+    for (String entry : path.split(",")) {
+      String part = entry.trim();
+      if (part.isEmpty()) {
+        continue;
       }
-      RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
-      while (it.hasNext()) {
-        LocatedFileStatus status = it.next();
-        if (isDataFile(root, status.getPath())) {
-          files.add(status);
+      try {
+        Path p = new Path(part);
+        FileSystem fs = p.getFileSystem(hadoop);
+        FileStatus[] matches = fs.globStatus(p);
+        if (matches == null || matches.length == 0) {
+          throw new SiftUserException("input path not found: " + part);
         }
+        List<FileStatus> found = new ArrayList<>();
+        for (FileStatus m : matches) {
+          if (!m.isDirectory()) {
+            found.add(m);
+            continue;
+          }
+          RemoteIterator<LocatedFileStatus> it = fs.listFiles(m.getPath(), true);
+          while (it.hasNext()) {
+            LocatedFileStatus f = it.next();
+            if (isDataFile(m.getPath(), f.getPath())
+                && (!tarOnly || f.getPath().getName().toLowerCase(Locale.ROOT).endsWith(".tar"))) {
+              found.add(f);
+            }
+          }
+        }
+        found.sort((x, y) -> x.getPath().toString().compareTo(y.getPath().toString()));
+        found.forEach(f -> files.putIfAbsent(f.getPath().toString(), f));
+      } catch (IOException e) {
+        throw new SiftUserException("cannot list input path " + part + ": " + e.getMessage(), e);
       }
-    } catch (IOException e) {
-      throw new SiftUserException("cannot list input path " + path + ": " + e.getMessage(), e);
     }
     if (files.isEmpty()) {
-      throw new SiftUserException("no input files under " + path + " (format " + format + ")");
+      throw new SiftUserException(
+          tarOnly
+              ? "no WebDataset shards (.tar files) under " + path
+              : "no input files under " + path + " (format " + format + ")");
     }
-    files.sort((a, b) -> a.getPath().toString().compareTo(b.getPath().toString()));
-    return files;
+    return List.copyOf(files.values());
   }
 
   /** Spark's rule: names starting with '_' or '.' (in any folder below the root) are metadata. */
@@ -213,22 +302,25 @@ public final class InputReader {
     return true;
   }
 
-  /** Paths of the files with data; zero-byte files hold no rows and are skipped with a warning. */
-  private static String[] nonEmpty(List<FileStatus> files) {
-    List<String> paths = new ArrayList<>();
+  /** The files with data; zero-byte files hold no rows and are left out with a warning. */
+  private static List<FileStatus> nonEmpty(List<FileStatus> files, String format) {
+    List<FileStatus> kept = new ArrayList<>();
     for (FileStatus f : files) {
       if (f.getLen() == 0) {
-        LOG.warn("input file {} is empty (0 bytes): it holds no rows", f.getPath());
+        LOG.warn(
+            "input {} {} is empty (0 bytes): it holds no rows",
+            format.equals("webdataset") ? "shard" : "file",
+            f.getPath());
       } else {
-        paths.add(f.getPath().toString());
+        kept.add(f);
       }
     }
-    if (paths.isEmpty()) {
+    if (kept.isEmpty()) {
       throw new SiftUserException(
           "every input file is empty (0 bytes): "
               + files.stream().map(f -> f.getPath().toString()).collect(Collectors.joining(", ")));
     }
-    return paths.toArray(String[]::new);
+    return kept;
   }
 
   /** Reads every footer so that a truncated or non-Parquet file is named before Spark starts. */
@@ -427,13 +519,12 @@ public final class InputReader {
    * the picture file, caption from {@code .txt}, url and key from {@code .json}. Stems with neither
    * image nor caption (the shard's own parquet and stats files) are not rows.
    */
-  private static Input readFilesLayout(SparkSession spark, String path, List<FileStatus> files) {
+  private static Input readFilesLayout(SparkSession spark, List<String> files) {
     Dataset<Row> all =
         spark
             .read()
             .format("binaryFile")
-            .option("recursiveFileLookup", "true")
-            .load(path)
+            .load(files.toArray(String[]::new))
             .select(col("path"), col("content"));
     Column ext = functions.lower(functions.regexp_extract(col("path"), "\\.([^./]+)$", 1));
     Column stem = functions.regexp_replace(col("path"), "\\.[^./]+$", "");
@@ -470,8 +561,7 @@ public final class InputReader {
             json.getField("width").cast(DataTypes.IntegerType).as(Columns.WIDTH),
             json.getField("height").cast(DataTypes.IntegerType).as(Columns.HEIGHT),
             col("_stem").as("source_file"));
-    List<String> names = files.stream().map(f -> f.getPath().toString()).toList();
-    return new Input(rows, true, true, names);
+    return new Input(rows, true, true, files);
   }
 
   /**
@@ -481,8 +571,7 @@ public final class InputReader {
    * the driver so that their fields other than key, url, width and height pass through as columns.
    */
   private static Input readWebDataset(
-      SparkSession spark, SiftConf conf, Configuration hadoop, String path) {
-    List<String> shards = listShards(hadoop, path);
+      SparkSession spark, SiftConf conf, Configuration hadoop, List<String> shards) {
     String caption = conf.get(SiftKeys.WDS_CAPTION);
     String captionField = caption.startsWith("json:") ? caption.substring(5) : null;
     WebDatasetReadFn.Options options =
@@ -565,58 +654,6 @@ public final class InputReader {
       list.add(m);
     }
     return Map.of("damaged_shards", list);
-  }
-
-  /**
-   * The shards named by a path: comma-separated entries, each a file, a directory (its {@code .tar}
-   * files, recursively, without Spark's metadata names) or a glob. Zero-byte shards are skipped
-   * with a warning.
-   */
-  private static List<String> listShards(Configuration hadoop, String path) {
-    Set<String> shards = new LinkedHashSet<>();
-    for (String entry : path.split(",")) {
-      String part = entry.trim();
-      if (part.isEmpty()) {
-        continue;
-      }
-      try {
-        Path p = new Path(part);
-        FileSystem fs = p.getFileSystem(hadoop);
-        FileStatus[] matches = fs.globStatus(p);
-        if (matches == null || matches.length == 0) {
-          throw new SiftUserException("input path not found: " + part);
-        }
-        List<FileStatus> found = new ArrayList<>();
-        for (FileStatus m : matches) {
-          if (m.isDirectory()) {
-            RemoteIterator<LocatedFileStatus> it = fs.listFiles(m.getPath(), true);
-            while (it.hasNext()) {
-              LocatedFileStatus f = it.next();
-              if (isDataFile(m.getPath(), f.getPath())
-                  && f.getPath().getName().toLowerCase(Locale.ROOT).endsWith(".tar")) {
-                found.add(f);
-              }
-            }
-          } else {
-            found.add(m);
-          }
-        }
-        found.sort((a, b) -> a.getPath().toString().compareTo(b.getPath().toString()));
-        for (FileStatus f : found) {
-          if (f.getLen() == 0) {
-            LOG.warn("WebDataset shard {} is empty (0 bytes): it holds no samples", f.getPath());
-          } else {
-            shards.add(f.getPath().toString());
-          }
-        }
-      } catch (IOException e) {
-        throw new SiftUserException("cannot list input path " + part + ": " + e.getMessage(), e);
-      }
-    }
-    if (shards.isEmpty()) {
-      throw new SiftUserException("no WebDataset shards (non-empty .tar files) under " + path);
-    }
-    return List.copyOf(shards);
   }
 
   /**

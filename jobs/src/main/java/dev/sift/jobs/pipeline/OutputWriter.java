@@ -40,6 +40,7 @@ public final class OutputWriter {
   private final SparkSession spark;
   private final Path root;
   private final FileSystem fs;
+  private TestHook hook = TestHook.NONE;
 
   public OutputWriter(SparkSession spark, String path) {
     this.spark = spark;
@@ -51,6 +52,16 @@ public final class OutputWriter {
     }
   }
 
+  /** Sift's own tests' fault injection, placed before the accepted rows are written. */
+  public void hook(TestHook hook) {
+    this.hook = hook;
+  }
+
+  /** The file system the output is on. */
+  public FileSystem fileSystem() {
+    return fs;
+  }
+
   /** The output directory, qualified (for messages and the manifest). */
   public String root() {
     return fs.makeQualified(root).toString();
@@ -59,6 +70,17 @@ public final class OutputWriter {
   /** The path of one part of the output. */
   public String path(String part) {
     return new Path(root, part).toString();
+  }
+
+  /** Refuses an output path that is a file (before the lock creates the directory). */
+  public void checkNotFile() {
+    try {
+      if (fs.exists(root) && !fs.getFileStatus(root).isDirectory()) {
+        throw new SiftUserException("output path " + root() + " is a file, not a directory");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot check output path " + root(), e);
+    }
   }
 
   /**
@@ -73,7 +95,8 @@ public final class OutputWriter {
       if (!fs.getFileStatus(root).isDirectory()) {
         throw new SiftUserException("output path " + root() + " is a file, not a directory");
       }
-      FileStatus[] children = fs.listStatus(root);
+      FileStatus[] children =
+          fs.listStatus(root, p -> !p.getName().equals(dev.sift.jobs.append.OutputLock.FILE));
       if (children.length == 0) {
         return;
       }
@@ -131,7 +154,9 @@ public final class OutputWriter {
 
     Column isRejected = col(Columns.REJECT_REASON).isNotNull();
     Dataset<Row> acceptedRows =
-        tagged.where(isRejected.unary_$bang()).select(accepted.toArray(Column[]::new));
+        hook.apply(
+            tagged.where(isRejected.unary_$bang()).select(accepted.toArray(Column[]::new)),
+            "write");
     if (shardSize > 0) {
       Path dir = new Path(root, ACCEPTED);
       try {

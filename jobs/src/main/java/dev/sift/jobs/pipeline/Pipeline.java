@@ -132,8 +132,10 @@ public final class Pipeline {
    */
   public Dataset<Row> build() {
     Dataset<Row> rows = ctx.input().rows();
+    TestHook hook = TestHook.of(ctx.conf());
     for (PipelineStage stage : all) {
       rows = running.contains(stage) ? stage.apply(rows, ctx) : stage.off(rows, ctx);
+      rows = hook.apply(rows, stage.name());
     }
     return rows;
   }
@@ -237,6 +239,14 @@ public final class Pipeline {
       rows -= n;
     }
     return per;
+  }
+
+  /**
+   * Concept counts of earlier committed batches (append mode), which balancing adds to this run's:
+   * {@code concept}, {@code matched}, and {@code language} for per-language lists.
+   */
+  public void priorConceptCounts(Dataset<Row> counts) {
+    ctx.priorConceptCounts(counts);
   }
 
   /** Drops the intermediate results the stages cached (call once the outputs are written). */

@@ -27,6 +27,7 @@ public final class StageContext {
   private final List<Dataset<Row>> persisted = new ArrayList<>();
   private InputReader.Input input;
   private ConceptSource concepts;
+  private Dataset<Row> priorConceptCounts;
 
   StageContext(
       SparkSession spark,
@@ -79,6 +80,18 @@ public final class StageContext {
 
   void concepts(ConceptSource concepts) {
     this.concepts = concepts;
+  }
+
+  /**
+   * The {@code concept_counts} of the earlier committed batches of an append-mode output, or null
+   * (one-shot runs, a first batch): balancing counts them with this run's rows.
+   */
+  public Dataset<Row> priorConceptCounts() {
+    return priorConceptCounts;
+  }
+
+  void priorConceptCounts(Dataset<Row> counts) {
+    this.priorConceptCounts = counts;
   }
 
   /**

@@ -93,7 +93,17 @@ public final class ReportJob {
   public static final class ReportFailedException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    private final transient java.util.Map<String, Long> counts;
+
     public ReportFailedException(String dir, Throwable cause) {
+      this(dir, cause, java.util.Map.of());
+    }
+
+    /**
+     * @param counts the run's row counts (input, accepted, rejected), for the caller that still
+     *     commits the run's batch
+     */
+    public ReportFailedException(String dir, Throwable cause, java.util.Map<String, Long> counts) {
       super(
           "the run's outputs and manifest in "
               + dir
@@ -102,6 +112,12 @@ public final class ReportJob {
               + "); rebuild it with: sift report --output "
               + dir,
           cause);
+      this.counts = counts;
+    }
+
+    /** The run's row counts, as the manifest has them. */
+    public java.util.Map<String, Long> counts() {
+      return counts;
     }
   }
 
