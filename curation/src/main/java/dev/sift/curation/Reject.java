@@ -22,6 +22,12 @@ public enum Reject {
    * sift.input.webdataset.on-error = skip-rest}; the detail names the shard and the byte offset.
    */
   DAMAGED_SHARD("read", "damaged_shard"),
+  /**
+   * img2dataset could not download (or resize) the image: a row of the Parquet beside a WebDataset
+   * shard whose {@code status} is not {@code success}, read with {@code
+   * sift.input.webdataset.failed-downloads}; the detail is img2dataset's {@code error_message}.
+   */
+  DOWNLOAD_FAILED("read", "download_failed"),
   /** The caption is null. */
   NO_CAPTION("text", "no_caption"),
   /** The caption is empty once normalised (whitespace, control characters, bare tags). */

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 
 /** One in-process run of the {@code sift} command line, as bin/sift and spark-submit run it. */
@@ -20,6 +22,26 @@ public record SiftRun(int exitCode, String out, String err) {
     cli.setErr(new PrintWriter(err, true));
     int code = cli.execute(args);
     return new SiftRun(code, out.toString(), err.toString());
+  }
+
+  /**
+   * {@code sift curate} of WebDataset shards {@code input} into {@code out}, with more settings.
+   */
+  public static SiftRun curateWebDataset(String input, Path out, String... sets) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "curate",
+                "--input",
+                input,
+                "--output",
+                out.toString(),
+                "--set",
+                "sift.input.format=webdataset"));
+    for (String s : sets) {
+      args.addAll(List.of("--set", s));
+    }
+    return of(args.toArray(String[]::new));
   }
 
   /** The manifest of an output directory. */

@@ -8,9 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
@@ -27,20 +25,7 @@ class WebDatasetInputTest extends SparkTestBase {
   @TempDir Path tmp;
 
   private SiftRun curate(String input, Path out, String... sets) {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "curate",
-                "--input",
-                input,
-                "--output",
-                out.toString(),
-                "--set",
-                "sift.input.format=webdataset"));
-    for (String s : sets) {
-      args.addAll(List.of("--set", s));
-    }
-    return SiftRun.of(args.toArray(String[]::new));
+    return SiftRun.curateWebDataset(input, out, sets);
   }
 
   private Map<String, Row> byKey(Path out, String part) {

@@ -34,20 +34,7 @@ class WebDatasetOutputTest extends SparkTestBase {
   private static Path parquet;
 
   private static SiftRun curate(String input, Path out, String... sets) {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "curate",
-                "--input",
-                input,
-                "--output",
-                out.toString(),
-                "--set",
-                "sift.input.format=webdataset"));
-    for (String s : sets) {
-      args.addAll(List.of("--set", s));
-    }
-    SiftRun run = SiftRun.of(args.toArray(String[]::new));
+    SiftRun run = SiftRun.curateWebDataset(input, out, sets);
     assertThat(run.exitCode()).as(run.toString()).isZero();
     return run;
   }

@@ -93,7 +93,8 @@ public final class Columns {
 
   /**
    * A reader's verdict on a row, a {@code read/} reason code or null (WebDataset: a duplicated
-   * member, unreadable JSON); the read stage turns it into the row's reject columns.
+   * member, unreadable JSON, a failed download from img2dataset's Parquet); the read stage turns it
+   * into the row's reject columns.
    */
   public static final String READ_REJECT = INTERNAL_PREFIX + "read_reject";
 

@@ -130,6 +130,17 @@ public final class SiftKeys {
                       + " on the driver to become pass-through columns; a field no sample among"
                       + " them has does not become a column.")
               .integer(1000, 1, 1_000_000));
+  public static final ConfigKey<Boolean> WDS_FAILED_DOWNLOADS =
+      register(
+          key("sift.input.webdataset.failed-downloads")
+              .doc(
+                  "WebDataset: also read img2dataset's Parquet beside each shard (NNNNN.parquet"
+                      + " beside NNNNN.tar, which lists every row of the shard's input): its rows"
+                      + " whose status is not `success` (failed downloads, not in the shard)"
+                      + " become input rows rejected as read/download_failed, with img2dataset's"
+                      + " error_message as the detail. A shard without one is logged (WARN) and"
+                      + " listed in the manifest's input.failed_downloads.")
+              .bool(false));
 
   // ---- output ----
   public static final ConfigKey<String> OUTPUT_PATH =

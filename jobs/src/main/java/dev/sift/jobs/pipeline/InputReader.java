@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
@@ -32,6 +33,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.schema.MessageType;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
@@ -325,6 +327,15 @@ public final class InputReader {
 
   /** Reads every footer so that a truncated or non-Parquet file is named before Spark starts. */
   private static void checkParquetFooters(Configuration hadoop, List<FileStatus> files) {
+    checkParquetFooters(hadoop, files, (file, schema) -> {});
+  }
+
+  /**
+   * {@link #checkParquetFooters(Configuration, List)}, also handing each file's schema to {@code
+   * check} (which throws to refuse it).
+   */
+  static void checkParquetFooters(
+      Configuration hadoop, List<FileStatus> files, BiConsumer<FileStatus, MessageType> check) {
     int checked = 0;
     for (FileStatus f : files) {
       if (f.getLen() == 0) {
@@ -337,9 +348,10 @@ public final class InputReader {
             files.size() - MAX_FOOTER_CHECKS);
         return;
       }
+      MessageType schema;
       try (ParquetFileReader reader =
           ParquetFileReader.open(HadoopInputFile.fromStatus(f, hadoop))) {
-        reader.getFooter();
+        schema = reader.getFooter().getFileMetaData().getSchema();
       } catch (IOException | RuntimeException e) {
         throw new SiftUserException(
             "input file "
@@ -350,6 +362,7 @@ public final class InputReader {
                 + e.getMessage(),
             e);
       }
+      check.accept(f, schema);
     }
   }
 
@@ -510,7 +523,7 @@ public final class InputReader {
     return String.join(", ", parts);
   }
 
-  private static String quote(String name) {
+  static String quote(String name) {
     return "`" + name.replace("`", "``") + "`";
   }
 
@@ -569,6 +582,8 @@ public final class InputReader {
    * recursively), a glob, or several of these joined by commas. One Spark partition per shard, read
    * as a stream by {@link WebDatasetReadFn}; the first shard's {@code json} members are typed on
    * the driver so that their fields other than key, url, width and height pass through as columns.
+   * With {@code sift.input.webdataset.failed-downloads}, the failed downloads listed in the Parquet
+   * beside each shard ({@link FailedDownloads}) join the samples as rows the reader rejects.
    */
   private static Input readWebDataset(
       SparkSession spark, SiftConf conf, Configuration hadoop, List<String> shards) {
@@ -611,9 +626,12 @@ public final class InputReader {
     }
     StructType jsonSchema = jsonSchema(spark, hadoop, shards, conf);
     Column parsed = functions.from_json(col(WebDatasetReadFn.JSON), jsonSchema);
+    List<FailedDownloads.PassThrough> passThrough = new ArrayList<>();
     for (StructField f : jsonSchema.fields()) {
       if (!consumed.contains(f.name())) {
-        out.add(parsed.getField(f.name()).as(passThroughName(f.name(), taken)));
+        String name = passThroughName(f.name(), taken);
+        passThrough.add(new FailedDownloads.PassThrough(f.name(), name, f.dataType()));
+        out.add(parsed.getField(f.name()).as(name));
       }
     }
     out.add(col(WebDatasetReadFn.KEY));
@@ -621,7 +639,26 @@ public final class InputReader {
     out.add(col(Columns.READ_REJECT));
     out.add(col(Columns.READ_DETAIL));
     Dataset<Row> rows = raw.select(out.toArray(Column[]::new));
-    return new Input(rows, true, true, shards, () -> damagedShards(damaged));
+    if (!conf.get(SiftKeys.WDS_FAILED_DOWNLOADS)) {
+      return new Input(rows, true, true, shards, () -> damagedShards(damaged));
+    }
+    FailedDownloads.Siblings siblings = FailedDownloads.find(hadoop, shards);
+    Dataset<Row> failed =
+        FailedDownloads.rows(
+            spark, hadoop, siblings, captionField == null ? "caption" : captionField, passThrough);
+    if (failed != null) {
+      rows = rows.unionByName(failed);
+    }
+    return new Input(
+        rows,
+        true,
+        true,
+        shards,
+        () -> {
+          Map<String, Object> m = new LinkedHashMap<>(damagedShards(damaged));
+          m.put("failed_downloads", siblings.manifest());
+          return m;
+        });
   }
 
   /** The pass-through fields of the shards' {@code json} members, typed from the first shard. */

@@ -9,6 +9,7 @@ import dev.sift.curation.Reject;
 import dev.sift.jobs.config.SiftConf;
 import dev.sift.udfs.Columns;
 import dev.sift.udfs.StableIdUdf;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -49,10 +50,10 @@ public final class ReadStage implements PipelineStage {
           .withColumn(Columns.REJECT_STAGE, lit(null).cast(DataTypes.StringType))
           .withColumn(Columns.REJECT_DETAIL, lit(null).cast(DataTypes.StringType));
     }
-    rows = markDuplicates(withIds(rows, ctx.input().hasId()));
-    // A reader's own verdict (WebDataset: a duplicated member, bad JSON) comes before duplicate
-    // ids.
     boolean readerVerdicts = List.of(rows.columns()).contains(Columns.READ_REJECT);
+    rows = markDuplicates(withIds(rows, ctx.input().hasId()), readerVerdicts);
+    // A reader's own verdict (WebDataset: a duplicated member, bad JSON, a failed download) comes
+    // before duplicate ids.
     Column readReason =
         readerVerdicts ? col(Columns.READ_REJECT) : lit(null).cast(DataTypes.StringType);
     Column readDetail =
@@ -85,10 +86,22 @@ public final class ReadStage implements PipelineStage {
    * Flags all but one row of each duplicated id. A first pass counts ids (only the id column
    * travels); the few duplicated ids pick their winner (smallest caption, then url, then input
    * position) in a second pass; the main pass joins that small table by broadcast, so no input row
-   * is shuffled. The position is Spark's, stable for a given set of input files.
+   * is shuffled. The position is Spark's, stable for a given set of input files. With reader
+   * verdicts, a failed download never wins over another row with the same id: should img2dataset's
+   * Parquet call a sample failed that its shard holds, the sample keeps its id.
    */
-  private static Dataset<Row> markDuplicates(Dataset<Row> rows) {
+  private static Dataset<Row> markDuplicates(Dataset<Row> rows, boolean readerVerdicts) {
     Dataset<Row> withPos = rows.withColumn(POS, functions.monotonically_increasing_id());
+    List<Column> order = new ArrayList<>();
+    if (readerVerdicts) {
+      order.add(
+          functions
+              .coalesce(col(Columns.READ_REJECT).equalTo(Reject.DOWNLOAD_FAILED.code()), lit(false))
+              .asc());
+    }
+    order.add(col(Columns.CAPTION).asc_nulls_last());
+    order.add(col(Columns.URL).asc_nulls_last());
+    order.add(col(POS).asc());
     Dataset<Row> dupIds =
         withPos.groupBy(Columns.ID).count().where(col("count").gt(1)).select(Columns.ID);
     Dataset<Row> winners =
@@ -98,12 +111,7 @@ public final class ReadStage implements PipelineStage {
                 "_rank",
                 functions
                     .row_number()
-                    .over(
-                        Window.partitionBy(Columns.ID)
-                            .orderBy(
-                                col(Columns.CAPTION).asc_nulls_last(),
-                                col(Columns.URL).asc_nulls_last(),
-                                col(POS).asc())))
+                    .over(Window.partitionBy(Columns.ID).orderBy(order.toArray(Column[]::new))))
             .where(col("_rank").equalTo(1))
             .select(col(Columns.ID).as(Columns.INTERNAL_PREFIX + "dup_id"), col(POS).as(WINNER));
     Column dupId = col(Columns.INTERNAL_PREFIX + "dup_id");
