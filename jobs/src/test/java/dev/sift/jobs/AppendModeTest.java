@@ -175,6 +175,29 @@ class AppendModeTest extends SparkTestBase {
   }
 
   @Test
+  void reportsOfOneBatchAndOfAllCommittedBatches() throws IOException {
+    SiftRun all = SiftRun.of("report", "--output", plain.toString());
+    assertThat(all.exitCode()).as(all.toString()).isZero();
+    ObjectMapper json = new ObjectMapper();
+    JsonNode cumulative = json.readTree(plain.resolve("report/report.json").toFile());
+    assertThat(cumulative.get("funnel").get("input").asLong()).isEqualTo(10_000);
+    assertThat(cumulative.get("funnel").get("accepted").asLong())
+        .isEqualTo(rows(plain, "accepted").size());
+    assertThat(cumulative.get("summary").get("input_files").asLong()).isEqualTo(FILES);
+
+    Path second = Path.of(java.net.URI.create(committed(plain).get(1)));
+    SiftRun one = SiftRun.of("report", "--output", second.toString());
+    assertThat(one.exitCode()).as(one.toString()).isZero();
+    JsonNode batch = json.readTree(second.resolve("report/report.json").toFile());
+    long secondInput =
+        json.readTree(plain.resolve("_commits/000002.json").toFile())
+            .get("counts")
+            .get("input")
+            .asLong();
+    assertThat(batch.get("funnel").get("input").asLong()).isEqualTo(secondInput).isLessThan(5000);
+  }
+
+  @Test
   void aRunWithNothingNewWritesNothing() throws IOException {
     SiftRun r =
         run(

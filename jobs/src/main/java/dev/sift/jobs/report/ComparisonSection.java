@@ -8,13 +8,11 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import dev.sift.curation.report.Report;
-import dev.sift.jobs.pipeline.OutputWriter;
 import dev.sift.udfs.Columns;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -61,18 +59,8 @@ final class ComparisonSection {
                 sum(when(col("b").isNull(), 1L).otherwise(0L)),
                 sum(when(col("a").isNull(), 1L).otherwise(0L)))
             .first();
-    Dataset<Row> hc =
-        in.spark()
-            .read()
-            .parquet(new Path(in.dir(), OutputWriter.CONCEPT_COUNTS).toString())
-            .where(col("kept").gt(0))
-            .select(col("concept").as("a"));
-    Dataset<Row> bc =
-        in.spark()
-            .read()
-            .parquet(new Path(baselineDir, OutputWriter.CONCEPT_COUNTS).toString())
-            .where(col("kept").gt(0))
-            .select(col("concept").as("b"));
+    Dataset<Row> hc = in.conceptCounts().where(col("kept").gt(0)).select(col("concept").as("a"));
+    Dataset<Row> bc = base.conceptCounts().where(col("kept").gt(0)).select(col("concept").as("b"));
     Row concepts =
         hc.join(bc, col("a").equalTo(col("b")), "full_outer")
             .agg(

@@ -10,11 +10,9 @@ import static org.apache.spark.sql.functions.when;
 import dev.sift.curation.report.Report;
 import dev.sift.curation.report.ReportJson;
 import dev.sift.jobs.config.SiftKeys;
-import dev.sift.jobs.pipeline.OutputWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -28,8 +26,7 @@ final class ConceptSection {
   private ConceptSection() {}
 
   static Report.Concepts build(ReportInput in) {
-    Dataset<Row> counts =
-        in.spark().read().parquet(new Path(in.dir(), OutputWriter.CONCEPT_COUNTS).toString());
+    Dataset<Row> counts = in.conceptCounts();
     boolean balanced = in.manifest().has("balance");
     long t =
         balanced

@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
@@ -166,6 +167,10 @@ public final class ReportJob {
 
   /** The manifest of {@code dir}; exit 2 (a {@link SiftUserException}) naming it when missing. */
   public static JsonNode readManifest(SparkSession spark, String dir) {
+    List<String> batches = ReportInput.committedBatches(spark, dir);
+    if (batches != null) {
+      return ReportInput.cumulativeManifest(spark, batches);
+    }
     Path path = new Path(dir, OutputWriter.MANIFEST);
     try {
       FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
