@@ -278,4 +278,120 @@ class S3IT extends SparkTestBase {
     assertThat(r.exitCode()).as(r.output()).isEqualTo(2);
     assertThat(r.output()).contains("sift.score.model", s3("models/absent"), "does not exist");
   }
+
+  /**
+   * Append mode on S3: two runs as shards arrive commit two batches (the ledger holds S3's etags),
+   * a third finds nothing new; the lock is gone after each run.
+   */
+  @Test
+  void appendModeOnS3CommitsOneBatchPerArrivalAndThenNothing() throws Exception {
+    Path shards = repo("curation/src/test/resources/webdataset");
+    FileSystem fs = fs();
+    String[] args = {
+      "curate",
+      "--input",
+      s3("arriving"),
+      "--output",
+      s3("nightly"),
+      "--set",
+      "sift.input.format=webdataset",
+      "--set",
+      "sift.output.mode=append",
+      "--set",
+      "sift.report.enabled=false"
+    };
+    upload(fs, shards.resolve("good/00000.tar"), "arriving/00000.tar");
+    ProcessRun first = sift(args);
+    assertThat(first.exitCode()).as(first.output()).isZero();
+    assertThat(first.output()).contains("committed batch 000001-");
+    upload(fs, shards.resolve("gnu/00000.tar"), "arriving/00001.tar");
+    ProcessRun second = sift(args);
+    assertThat(second.exitCode()).as(second.output()).isZero();
+    assertThat(second.output()).contains("committed batch 000002-");
+    ProcessRun third = sift(args);
+    assertThat(third.exitCode()).as(third.output()).isZero();
+    assertThat(third.output()).contains("nothing new");
+
+    JsonNode record;
+    try (InputStream in =
+        fs.open(new org.apache.hadoop.fs.Path(s3("nightly/_commits/000002.json")))) {
+      record = new ObjectMapper().readTree(in);
+    }
+    assertThat(record.get("files")).hasSize(1);
+    assertThat(record.get("files").get(0).get("path").asText()).endsWith("arriving/00001.tar");
+    assertThat(record.get("files").get(0).get("etag").asText()).isNotBlank();
+    assertThat(record.get("counts").get("input").asLong()).isEqualTo(1);
+    assertThat(fs.exists(new org.apache.hadoop.fs.Path(s3("nightly/_LOCK")))).isFalse();
+    String committed;
+    try (InputStream in = fs.open(new org.apache.hadoop.fs.Path(s3("nightly/_COMMITTED")))) {
+      committed = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    assertThat(committed.lines()).hasSize(2);
+    long rows = 0;
+    for (String dir : committed.lines().toList()) {
+      rows += spark.read().parquet(dir + "/accepted").count();
+    }
+    assertThat(rows).isEqualTo(5);
+  }
+
+  /**
+   * The lock on S3, which has no exclusive create: of runs taking it together exactly one gets it
+   * (write, settle, read back); a held lock is refused; another host's lock is refused until {@code
+   * sift unlock} breaks it.
+   */
+  @Test
+  void theOutputLockOnS3() throws Exception {
+    FileSystem fs = fs();
+    org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(s3("locked"));
+    java.time.Duration settle = java.time.Duration.ofSeconds(2);
+    int runs = 4;
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(runs);
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    List<java.util.concurrent.Future<dev.sift.jobs.append.OutputLock>> tries = new ArrayList<>();
+    for (int i = 0; i < runs; i++) {
+      String id = "run-" + i;
+      tries.add(
+          pool.submit(
+              () -> {
+                go.await();
+                try {
+                  return dev.sift.jobs.append.OutputLock.acquire(fs, root, id, "curate", settle);
+                } catch (SiftUserException e) {
+                  return null;
+                }
+              }));
+    }
+    go.countDown();
+    List<dev.sift.jobs.append.OutputLock> won = new ArrayList<>();
+    for (var f : tries) {
+      var l = f.get(2, java.util.concurrent.TimeUnit.MINUTES);
+      if (l != null) {
+        won.add(l);
+      }
+    }
+    pool.shutdown();
+    assertThat(won).hasSize(1);
+    org.junit.jupiter.api.Assertions.assertThrows(
+        SiftUserException.class,
+        () -> dev.sift.jobs.append.OutputLock.acquire(fs, root, "late", "curate", settle));
+    won.get(0).close();
+    assertThat(fs.exists(new org.apache.hadoop.fs.Path(root, "_LOCK"))).isFalse();
+
+    try (var out = fs.create(new org.apache.hadoop.fs.Path(root, "_LOCK"), true)) {
+      out.write(
+          ("{\"run_id\":\"r0\",\"host\":\"gpu-node-3\",\"pid\":77,"
+                  + "\"started_at\":\"2026-12-01T02:00:00Z\",\"command\":\"curate\"}")
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    SiftUserException refused =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            SiftUserException.class,
+            () -> dev.sift.jobs.append.OutputLock.acquire(fs, root, "r1", "curate", settle));
+    assertThat(refused.getMessage()).contains("gpu-node-3").contains("sift unlock --output");
+    ProcessRun u = sift("unlock", "--output", root.toString());
+    assertThat(u.exitCode()).as(u.output()).isZero();
+    assertThat(u.output()).contains("removed the lock").contains("gpu-node-3");
+    dev.sift.jobs.append.OutputLock.acquire(fs, root, "r2", "curate", settle).close();
+  }
 }

@@ -297,7 +297,13 @@ public final class AppendOutput {
         }
       }
     }
-    for (FileStatus f : fs.listStatus(new Path(root, COMMITS))) {
+    FileStatus[] records;
+    try {
+      records = fs.listStatus(new Path(root, COMMITS));
+    } catch (FileNotFoundException e) {
+      return; // an object store keeps no empty folder
+    }
+    for (FileStatus f : records) {
       String name = f.getPath().getName();
       if (name.startsWith(".") && name.contains(".tmp")) {
         fs.delete(f.getPath(), false);
