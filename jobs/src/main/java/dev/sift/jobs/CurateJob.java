@@ -6,6 +6,7 @@ import dev.sift.curation.models.Devices;
 import dev.sift.jobs.append.AppendOutput;
 import dev.sift.jobs.append.CommitRecord;
 import dev.sift.jobs.append.OutputLock;
+import dev.sift.jobs.config.ConfigKey;
 import dev.sift.jobs.config.Redaction;
 import dev.sift.jobs.config.SiftConf;
 import dev.sift.jobs.config.SiftKeys;
@@ -97,11 +98,11 @@ public final class CurateJob {
           "no output: set sift.output.path in the config file or give --output DIR");
     }
     Pipeline pipeline = Pipeline.plan(spark, conf, command);
-    checkDevice(spark, conf.get(SiftKeys.DEVICE), pipeline.usesModels());
+    checkDevice(spark, ConfigKey.text(conf.get(SiftKeys.DEVICE)), pipeline.usesModels());
     // Built before any work, so a bad spark.redaction.regex fails at start-up.
     Redaction redaction = Redaction.forRun(conf, spark.sparkContext().getConf());
     TestHook hook = TestHook.of(conf);
-    String mode = conf.get(SiftKeys.OUTPUT_MODE);
+    SiftKeys.OutputMode mode = conf.get(SiftKeys.OUTPUT_MODE);
     String runId = UUID.randomUUID().toString();
     OutputWriter root = new OutputWriter(spark, outPath);
     root.checkNotFile();
@@ -112,7 +113,7 @@ public final class CurateJob {
             runId,
             command.label(),
             conf.get(SiftKeys.OUTPUT_LOCK_SETTLE))) {
-      if (!mode.equals("append")) {
+      if (mode != SiftKeys.OutputMode.APPEND) {
         InputReader.Input input =
             command == Command.BALANCE
                 ? InputReader.readMatchOutput(spark, conf)
@@ -128,7 +129,9 @@ public final class CurateJob {
       }
       List<FileStatus> listed = InputReader.list(spark, conf);
       AppendOutput.Plan plan =
-          app.plan(listed, conf.get(SiftKeys.OUTPUT_APPEND_CHANGED_INPUT).equals("reprocess"));
+          app.plan(
+              listed,
+              conf.get(SiftKeys.OUTPUT_APPEND_CHANGED_INPUT) == SiftKeys.ChangedInput.REPROCESS);
       if (plan.toRead().isEmpty()) {
         LOG.info(
             "nothing new: all {} input files are in the ledger of {} committed batches under {};"
@@ -223,7 +226,7 @@ public final class CurateJob {
       out.writeRows(
           tagged,
           conf.get(SiftKeys.OUTPUT_IMAGE_BYTES),
-          conf.get(SiftKeys.OUTPUT_FORMAT).equals("webdataset")
+          conf.get(SiftKeys.OUTPUT_FORMAT) == SiftKeys.OutputFormat.WEBDATASET
               ? conf.get(SiftKeys.OUTPUT_SHARD_SIZE)
               : 0);
       PipelineStage.ConceptCounts conceptCounts = pipeline.conceptCounts();
@@ -295,7 +298,7 @@ public final class CurateJob {
     manifest.put("spark_config", redaction.apply(conf.sparkSettings()));
     Map<String, Object> inputInfo = new LinkedHashMap<>();
     inputInfo.put("path", conf.get(SiftKeys.INPUT_PATH));
-    inputInfo.put("format", conf.get(SiftKeys.INPUT_FORMAT));
+    inputInfo.put("format", ConfigKey.text(conf.get(SiftKeys.INPUT_FORMAT)));
     inputInfo.put("file_count", input.files().size());
     inputInfo.put(
         "files", input.files().subList(0, Math.min(MAX_MANIFEST_FILES, input.files().size())));

@@ -109,7 +109,7 @@ public final class Sift implements Callable<Integer> {
       java.nio.file.Path dir = java.nio.file.Path.of(out);
       java.nio.file.Path target = dir.resolve(MetadataBuilder.METADATA_FILE);
       if (java.nio.file.Files.exists(target)
-          && !conf.get(SiftKeys.OUTPUT_MODE).equals("overwrite")) {
+          && conf.get(SiftKeys.OUTPUT_MODE) != SiftKeys.OutputMode.OVERWRITE) {
         throw new SiftUserException(
             target
                 + " already exists; choose another --output or set sift.output.mode = overwrite");

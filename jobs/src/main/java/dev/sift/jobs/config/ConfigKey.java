@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import dev.sift.jobs.SiftUserException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -50,6 +51,7 @@ public final class ConfigKey<T> {
   private final Predicate<T> check;
   private final String allowed;
   private final List<String> choices;
+  private final Class<T> enumType;
 
   private ConfigKey(
       String name,
@@ -59,6 +61,18 @@ public final class ConfigKey<T> {
       Predicate<T> check,
       String allowed,
       List<String> choices) {
+    this(name, type, defaultValue, doc, check, allowed, choices, null);
+  }
+
+  private ConfigKey(
+      String name,
+      Type type,
+      T defaultValue,
+      String doc,
+      Predicate<T> check,
+      String allowed,
+      List<String> choices,
+      Class<T> enumType) {
     this.name = name;
     this.type = type;
     this.defaultValue = defaultValue;
@@ -66,6 +80,15 @@ public final class ConfigKey<T> {
     this.check = check;
     this.allowed = allowed;
     this.choices = choices;
+    this.enumType = enumType;
+  }
+
+  /**
+   * How a choice is written in configuration files: the constant's name in lower case, {@code _} as
+   * {@code -} ({@code SKIP_REST} is {@code skip-rest}).
+   */
+  public static String text(Enum<?> choice) {
+    return choice.name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
   /** Starts a key declaration. */
@@ -116,7 +139,8 @@ public final class ConfigKey<T> {
       value =
           (T)
               switch (type) {
-                case STRING, CHOICE -> config.getString(name);
+                case STRING -> config.getString(name);
+                case CHOICE -> choiceOf(config, config.getString(name));
                 case INT -> config.getInt(name);
                 case LONG -> config.getLong(name);
                 case DOUBLE -> config.getDouble(name);
@@ -131,6 +155,16 @@ public final class ConfigKey<T> {
       throw invalid(config, type == Type.OBJECT ? objectProblem(value) : null);
     }
     return value;
+  }
+
+  /** The enum constant written {@code value}. */
+  private Object choiceOf(Config config, String value) {
+    for (T c : enumType.getEnumConstants()) {
+      if (text((Enum<?>) c).equals(value)) {
+        return c;
+      }
+    }
+    throw invalid(config, null);
   }
 
   /** What is wrong with an object value, from its check (a {@link ObjectCheck}). */
@@ -177,6 +211,9 @@ public final class ConfigKey<T> {
     if (defaultValue instanceof Duration d) {
       return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
+    if (defaultValue instanceof Enum<?> e) {
+      return "\"" + text(e) + "\"";
+    }
     if (defaultValue instanceof String s) {
       return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
@@ -217,13 +254,15 @@ public final class ConfigKey<T> {
       return new ConfigKey<>(name, Type.STRING, defaultValue, doc, check, allowed, List.of());
     }
 
-    public ConfigKey<String> choice(String defaultValue, String... choices) {
-      List<String> list = List.of(choices);
-      if (defaultValue != null && !list.contains(defaultValue)) {
-        throw new IllegalArgumentException(name + ": default not among the choices");
-      }
+    /**
+     * One of the constants of {@code defaultValue}'s enum, written as {@link #text} says; the
+     * constants' order is the order the docs list them in.
+     */
+    public <E extends Enum<E>> ConfigKey<E> choice(E defaultValue) {
+      Class<E> type = defaultValue.getDeclaringClass();
+      List<String> list = Arrays.stream(type.getEnumConstants()).map(ConfigKey::text).toList();
       return new ConfigKey<>(
-          name, Type.CHOICE, defaultValue, doc, list::contains, String.join(" | ", list), list);
+          name, Type.CHOICE, defaultValue, doc, v -> true, String.join(" | ", list), list, type);
     }
 
     /**

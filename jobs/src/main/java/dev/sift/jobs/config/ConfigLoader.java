@@ -227,6 +227,8 @@ public final class ConfigLoader {
       Object d = key.defaultValue();
       if (d instanceof java.time.Duration duration) {
         map.put(key.name(), duration.toMillis() + "ms");
+      } else if (d instanceof Enum<?> e) {
+        map.put(key.name(), ConfigKey.text(e));
       } else if (d != null) {
         map.put(key.name(), d);
       }

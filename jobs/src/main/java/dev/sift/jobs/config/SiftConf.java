@@ -57,7 +57,11 @@ public final class SiftConf implements Serializable {
     Map<String, Object> out = new LinkedHashMap<>();
     for (ConfigKey<?> key : SiftKeys.all()) {
       Object v = values.get(key.name());
-      out.put(key.name(), v instanceof Duration d ? d.toMillis() + "ms" : v);
+      out.put(
+          key.name(),
+          v instanceof Duration d
+              ? d.toMillis() + "ms"
+              : v instanceof Enum<?> e ? ConfigKey.text(e) : v);
     }
     return out;
   }

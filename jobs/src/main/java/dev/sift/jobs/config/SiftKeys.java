@@ -1,5 +1,6 @@
 package dev.sift.jobs.config;
 
+import dev.sift.curation.concepts.Semantics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -32,6 +33,100 @@ public final class SiftKeys {
     return ConfigKey.key(name);
   }
 
+  // ---- the values of choice keys (written in lower case, _ as -) ----
+  /** {@code INPUT_FORMAT}: How the input is stored. */
+  public enum InputFormat {
+    PARQUET,
+    CSV,
+    TSV,
+    FILES,
+    WEBDATASET
+  }
+
+  /** {@code WDS_ON_ERROR}: What a damaged WebDataset shard does to the run. */
+  public enum OnShardError {
+    FAIL,
+    SKIP_REST
+  }
+
+  /** {@code OUTPUT_MODE}: What a run does with an output directory that holds something. */
+  public enum OutputMode {
+    ERROR,
+    OVERWRITE,
+    APPEND
+  }
+
+  /**
+   * {@code OUTPUT_APPEND_CHANGED_INPUT}: Append mode: what an input file that changed after a batch
+   * consumed it does.
+   */
+  public enum ChangedInput {
+    ERROR,
+    REPROCESS
+  }
+
+  /** {@code OUTPUT_FORMAT}: How accepted/ is written. */
+  public enum OutputFormat {
+    PARQUET,
+    WEBDATASET
+  }
+
+  /** {@code DEVICE}: Where models run. */
+  public enum Device {
+    AUTO,
+    CPU,
+    CUDA,
+    TENSORRT,
+    TENSORRT_FP16
+  }
+
+  /** {@code MODELS_LOCAL_PATHS}: How a model path on the driver's disk reaches executors. */
+  public enum LocalPaths {
+    SHIP,
+    SHARED
+  }
+
+  /** {@code MATCH_LANGUAGE_DETECTION}: When captions' languages are detected. */
+  public enum LanguageDetection {
+    AUTO,
+    ALWAYS,
+    OFF
+  }
+
+  /** {@code MATCH_DETECT_ACCURACY}: Which of Lingua's models language detection loads. */
+  public enum DetectAccuracy {
+    HIGH,
+    LOW
+  }
+
+  /** {@code DECODE_VERIFY}: How much of an image the decode stage reads. */
+  public enum DecodeVerify {
+    FULL,
+    HEADER
+  }
+
+  /** {@code DECODE_MODE}: How JPEGs are decoded for the model. */
+  public enum DecodeMode {
+    EXACT,
+    FAST
+  }
+
+  /** {@code DEDUP_PRIORITY}: Which row of a duplicate set stays. */
+  public enum DedupPriority {
+    CLIP_SCORE,
+    ID,
+    HARD,
+    EASY
+  }
+
+  /** {@code RECAPTION_CHOOSE}: Which caption a re-captioned row keeps. */
+  public enum RecaptionChoice {
+    ORIGINAL,
+    SYNTHETIC,
+    BEST,
+    BOTH
+  }
+
   // ---- input ----
   public static final ConfigKey<String> INPUT_PATH =
       register(
@@ -40,14 +135,14 @@ public final class SiftKeys {
                   "Input file or directory: local, hdfs:// or s3a://. Shorthand: --input."
                       + " Required by every command that reads rows.")
               .string(null));
-  public static final ConfigKey<String> INPUT_FORMAT =
+  public static final ConfigKey<InputFormat> INPUT_FORMAT =
       register(
           key("sift.input.format")
               .doc(
                   "Input layout: Parquet, CSV or TSV with a header row (text-only runs),"
                       + " img2dataset's `files` layout (NNNNN/NNNNNNNNN.jpg + .txt + .json), or"
                       + " WebDataset tar shards (`webdataset`: sift.input.webdataset.*).")
-              .choice("parquet", "parquet", "csv", "tsv", "files", "webdataset"));
+              .choice(InputFormat.PARQUET));
   public static final ConfigKey<String> COLUMN_ID =
       register(
           key("sift.input.columns.id")
@@ -112,7 +207,7 @@ public final class SiftKeys {
                       + " UTF-8) or `json:FIELD`, a string field of the `json` member. A sample"
                       + " without it is rejected as text/no_caption.")
               .string("txt", SiftKeys::validCaption, "an extension such as txt, or json:FIELD"));
-  public static final ConfigKey<String> WDS_ON_ERROR =
+  public static final ConfigKey<OnShardError> WDS_ON_ERROR =
       register(
           key("sift.input.webdataset.on-error")
               .doc(
@@ -121,7 +216,7 @@ public final class SiftKeys {
                       + " samples before the damage are kept, the sample being read is rejected"
                       + " as read/damaged_shard, and the manifest lists the shard under"
                       + " input.damaged_shards.")
-              .choice("fail", "fail", "skip-rest"));
+              .choice(OnShardError.FAIL));
   public static final ConfigKey<Integer> WDS_SCHEMA_SAMPLES =
       register(
           key("sift.input.webdataset.json-schema-samples")
@@ -148,7 +243,7 @@ public final class SiftKeys {
           key("sift.output.path")
               .doc("Output directory (local, hdfs:// or s3a://). Shorthand: --output. Required.")
               .string(null));
-  public static final ConfigKey<String> OUTPUT_MODE =
+  public static final ConfigKey<OutputMode> OUTPUT_MODE =
       register(
           key("sift.output.mode")
               .doc(
@@ -158,15 +253,15 @@ public final class SiftKeys {
                       + " batch under batches/ for the input files its ledger does not hold yet,"
                       + " none when nothing is new (docs/scheduled-runs.md). Every mode takes the"
                       + " output's _LOCK while it writes.")
-              .choice("error", "error", "overwrite", "append"));
-  public static final ConfigKey<String> OUTPUT_APPEND_CHANGED_INPUT =
+              .choice(OutputMode.ERROR));
+  public static final ConfigKey<ChangedInput> OUTPUT_APPEND_CHANGED_INPUT =
       register(
           key("sift.output.append.changed-input")
               .doc(
                   "Append mode, an input file whose length or modification time differs from"
                       + " what the ledger recorded: `error` exits 2 naming it; `reprocess` reads"
                       + " it again into the new batch (the earlier batch keeps its rows).")
-              .choice("error", "error", "reprocess"));
+              .choice(ChangedInput.ERROR));
   public static final ConfigKey<Duration> OUTPUT_LOCK_SETTLE =
       register(
           key("sift.output.lock.settle")
@@ -189,7 +284,7 @@ public final class SiftKeys {
           key("sift.output.image-bytes")
               .doc("Write the image bytes column to accepted/ and rejected/.")
               .bool(true));
-  public static final ConfigKey<String> OUTPUT_FORMAT =
+  public static final ConfigKey<OutputFormat> OUTPUT_FORMAT =
       register(
           key("sift.output.format")
               .doc(
@@ -198,7 +293,7 @@ public final class SiftKeys {
                       + " sorted by id) each beside accepted/NNNNN.parquet with the same rows'"
                       + " columns except the image bytes (docs/webdataset.md, Output). rejected/"
                       + " stays Parquet.")
-              .choice("parquet", "parquet", "webdataset"));
+              .choice(OutputFormat.PARQUET));
   public static final ConfigKey<Integer> OUTPUT_SHARD_SIZE =
       register(
           key("sift.output.shard-size")
@@ -208,7 +303,7 @@ public final class SiftKeys {
               .integer(10_000, 1, Integer.MAX_VALUE));
 
   // ---- runtime ----
-  public static final ConfigKey<String> DEVICE =
+  public static final ConfigKey<Device> DEVICE =
       register(
           key("sift.device")
               .doc(
@@ -218,8 +313,8 @@ public final class SiftKeys {
                       + " $SIFT_TENSORRT_CACHE or the executor's java.io.tmpdir), `tensorrt-fp16`"
                       + " lets TensorRT use float16; `auto` uses CUDA when present and otherwise"
                       + " the CPU, with one warning.")
-              .choice("auto", "auto", "cpu", "cuda", "tensorrt", "tensorrt-fp16"));
-  public static final ConfigKey<String> MODELS_LOCAL_PATHS =
+              .choice(Device.AUTO));
+  public static final ConfigKey<LocalPaths> MODELS_LOCAL_PATHS =
       register(
           key("sift.models.local-paths")
               .doc(
@@ -231,7 +326,7 @@ public final class SiftKeys {
                       + " every executor mounts at the same path (NFS, a baked image). Relative"
                       + " paths are made absolute on the driver at start-up either way. A local"
                       + " master (local[*]) always uses the path where it is.")
-              .choice("ship", "ship", "shared"));
+              .choice(LocalPaths.SHIP));
   public static final ConfigKey<String> SPARK_MASTER =
       register(
           key("sift.spark.master")
@@ -301,15 +396,15 @@ public final class SiftKeys {
                       + " each row's language (sift.input.columns.language). Any Hadoop file"
                       + " system. Required when matching runs.")
               .string(null));
-  public static final ConfigKey<String> MATCH_SEMANTICS =
+  public static final ConfigKey<Semantics> MATCH_SEMANTICS =
       register(
           key("sift.match.semantics")
               .doc(
                   "Which MetaCLIP's match rule to reproduce (README, Concept matching): metaclip1"
                       + " spaces every entry on both sides; metaclip2 leaves no space beside a"
                       + " CJK, Thai-like or punctuation character and strips the caption first.")
-              .choice("metaclip2", "metaclip1", "metaclip2"));
-  public static final ConfigKey<String> MATCH_LANGUAGE_DETECTION =
+              .choice(Semantics.METACLIP2));
+  public static final ConfigKey<LanguageDetection> MATCH_LANGUAGE_DETECTION =
       register(
           key("sift.match.language-detection")
               .doc(
@@ -318,7 +413,7 @@ public final class SiftKeys {
                       + " is not blank, and detects it from the caption otherwise; `always`"
                       + " detects every caption; `off` never detects (a missing column is a"
                       + " start-up error, a blank value is `other`).")
-              .choice("auto", "auto", "always", "off"));
+              .choice(LanguageDetection.AUTO));
   public static final ConfigKey<String> MATCH_DETECT_LANGUAGES =
       register(
           key("sift.match.detect.languages")
@@ -335,14 +430,14 @@ public final class SiftKeys {
                       + " detector answers (Lingua's relative distance): 0 always answers; higher"
                       + " values turn close calls into `other`.")
               .number(0.0, 0.0, 0.99));
-  public static final ConfigKey<String> MATCH_DETECT_ACCURACY =
+  public static final ConfigKey<DetectAccuracy> MATCH_DETECT_ACCURACY =
       register(
           key("sift.match.detect.accuracy")
               .doc(
                   "`high`: all of Lingua's n-gram models, up to ~1.5 GB of heap per executor for"
                       + " all languages, loaded as languages are met; `low`: trigrams only, ~100 MB"
                       + " and ~3x faster, but much worse on captions of a few words.")
-              .choice("high", "high", "low"));
+              .choice(DetectAccuracy.HIGH));
 
   // ---- metadata (build-metadata) ----
   public static final ConfigKey<String> METADATA_UNIGRAMS =
@@ -420,15 +515,15 @@ public final class SiftKeys {
                       + " size, reject unreadable, missing, too small, too large and extreme"
                       + " images.")
               .bool(true));
-  public static final ConfigKey<String> DECODE_VERIFY =
+  public static final ConfigKey<DecodeVerify> DECODE_VERIFY =
       register(
           key("sift.decode.verify")
               .doc(
                   "`header` reads format and size only (fast; a truncated file passes); `full`"
                       + " also decodes the pixels once, subsampled, so truncated and corrupt"
                       + " files are rejected as decode_error.")
-              .choice("full", "full", "header"));
-  public static final ConfigKey<String> DECODE_MODE =
+              .choice(DecodeVerify.FULL));
+  public static final ConfigKey<DecodeMode> DECODE_MODE =
       register(
           key("sift.decode.mode")
               .doc(
@@ -438,7 +533,7 @@ public final class SiftKeys {
                       + " faster; pixels drift a little (mean 0.002-0.006 on the fixtures, README)."
                       + " Other formats, CMYK JPEGs and machines without the library decode"
                       + " exactly.")
-              .choice("exact", "exact", "fast"));
+              .choice(DecodeMode.EXACT));
   public static final ConfigKey<Integer> DECODE_MIN_SIZE =
       register(
           key("sift.decode.min-size")
@@ -624,7 +719,7 @@ public final class SiftKeys {
           key("sift.dedup.semantic.iterations")
               .doc("Most Lloyd iterations of each k-means.")
               .integer(20, 1, 1000));
-  public static final ConfigKey<String> DEDUP_PRIORITY =
+  public static final ConfigKey<DedupPriority> DEDUP_PRIORITY =
       register(
           key("sift.dedup.priority")
               .doc(
@@ -632,7 +727,7 @@ public final class SiftKeys {
                       + " highest), `id` (the smallest), or SemDeDup's `hard` (farthest from its"
                       + " cluster's centroid) or `easy` (closest), which apply to semantic pairs;"
                       + " near pairs then use clip-score. Ties: the smallest id.")
-              .choice("clip-score", "clip-score", "id", "hard", "easy"));
+              .choice(DedupPriority.CLIP_SCORE));
   public static final ConfigKey<String> DEDUP_REFERENCE =
       register(
           key("sift.dedup.reference")
@@ -678,7 +773,7 @@ public final class SiftKeys {
           key("sift.recaption.below-score")
               .doc("The CLIP score under which when = below-score re-captions a row.")
               .number(0.28, -1.0, 1.0));
-  public static final ConfigKey<String> RECAPTION_CHOOSE =
+  public static final ConfigKey<RecaptionChoice> RECAPTION_CHOOSE =
       register(
           key("sift.recaption.choose")
               .doc(
@@ -686,7 +781,7 @@ public final class SiftKeys {
                       + " CLIP score of the two); both (caption = the best, and both stay in"
                       + " original_caption and synthetic_caption). caption_source says which"
                       + " was kept; the filter stage judges the kept caption's score.")
-              .choice("best", "original", "synthetic", "best", "both"));
+              .choice(RecaptionChoice.BEST));
   public static final ConfigKey<Integer> RECAPTION_BATCH_SIZE =
       register(
           key("sift.recaption.batch-size")

@@ -50,7 +50,7 @@ public record ConceptSource(
           "concept matching needs a concept list: set sift.match.metadata to a JSON array of"
               + " strings (MetaCLIP's metadata.json) or a text file with one entry per line");
     }
-    Semantics semantics = Semantics.parse(conf.get(SiftKeys.MATCH_SEMANTICS));
+    Semantics semantics = conf.get(SiftKeys.MATCH_SEMANTICS);
     Map<String, ConceptList> languages = new java.util.TreeMap<>();
     ConceptList list;
     try {

@@ -12,7 +12,6 @@ import dev.sift.jobs.config.SiftKeys;
 import dev.sift.udfs.Columns;
 import dev.sift.udfs.DedupUdfs;
 import dev.sift.udfs.ImageProbeUdf;
-import java.util.Locale;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -60,13 +59,13 @@ public final class DecodeStage implements PipelineStage {
       return off(rows, ctx);
     }
     SiftConf conf = ctx.conf();
-    String verify = conf.get(SiftKeys.DECODE_VERIFY);
+    SiftKeys.DecodeVerify verify = conf.get(SiftKeys.DECODE_VERIFY);
     if (ctx.runs(ScoreStage.NAME) && !conf.isUserSet(SiftKeys.DECODE_VERIFY)) {
-      verify = "header";
+      verify = SiftKeys.DecodeVerify.HEADER;
     }
     ImageProbe prober =
         new ImageProbe(
-            ImageProbe.Verify.valueOf(verify.toUpperCase(Locale.ROOT)),
+            ImageProbe.Verify.valueOf(verify.name()),
             conf.get(SiftKeys.DECODE_MIN_SIZE),
             conf.get(SiftKeys.DECODE_MAX_ASPECT),
             conf.get(SiftKeys.DECODE_MAX_PIXELS));

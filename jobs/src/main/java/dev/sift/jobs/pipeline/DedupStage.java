@@ -191,8 +191,8 @@ public final class DedupStage implements PipelineStage {
 
   /** The priority of near pairs: hard and easy need a centroid, which near pairs lack. */
   private static String priorityKind(SiftConf conf, StageContext ctx) {
-    String p = conf.get(SiftKeys.DEDUP_PRIORITY);
-    return p.equals("id") || !ctx.runs(ScoreStage.NAME) ? "id" : p;
+    SiftKeys.DedupPriority p = conf.get(SiftKeys.DEDUP_PRIORITY);
+    return p == SiftKeys.DedupPriority.ID || !ctx.runs(ScoreStage.NAME) ? "id" : ConfigKey.text(p);
   }
 
   /** Minus the CLIP score (lower sorts first and wins), +inf without one; 0 for {@code id}. */
@@ -262,7 +262,7 @@ public final class DedupStage implements PipelineStage {
   @Override
   public Map<String, Object> manifest(Dataset<Row> written, StageContext ctx) {
     Map<String, Object> dedup = new LinkedHashMap<>(figures);
-    dedup.put("priority", ctx.conf().get(SiftKeys.DEDUP_PRIORITY));
+    dedup.put("priority", ConfigKey.text(ctx.conf().get(SiftKeys.DEDUP_PRIORITY)));
     if (reference != null) {
       Map<String, Object> ref = new LinkedHashMap<>();
       ref.put("path", ctx.conf().get(SiftKeys.DEDUP_REFERENCE));

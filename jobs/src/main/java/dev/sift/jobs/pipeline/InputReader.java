@@ -110,7 +110,7 @@ public final class InputReader {
       throw new SiftUserException(
           "no input: set sift.input.path in the config file or give --input PATH");
     }
-    String format = conf.get(SiftKeys.INPUT_FORMAT);
+    String format = ConfigKey.text(conf.get(SiftKeys.INPUT_FORMAT));
     return nonEmpty(listFiles(spark.sparkContext().hadoopConfiguration(), path, format), format);
   }
 
@@ -119,7 +119,7 @@ public final class InputReader {
    * the configured format.
    */
   public static Input read(SparkSession spark, SiftConf conf, List<FileStatus> files) {
-    String format = conf.get(SiftKeys.INPUT_FORMAT);
+    String format = ConfigKey.text(conf.get(SiftKeys.INPUT_FORMAT));
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     List<String> names = files.stream().map(f -> f.getPath().toString()).toList();
     String[] paths = names.toArray(String[]::new);
@@ -594,7 +594,7 @@ public final class InputReader {
             Arrays.stream(conf.get(SiftKeys.WDS_IMAGE).split(",")).map(String::trim).toList(),
             captionField == null ? caption : null,
             captionField,
-            conf.get(SiftKeys.WDS_ON_ERROR).equals("skip-rest"));
+            conf.get(SiftKeys.WDS_ON_ERROR) == SiftKeys.OnShardError.SKIP_REST);
     CollectionAccumulator<DamagedShard> damaged =
         spark.sparkContext().collectionAccumulator("sift.input.webdataset.damaged");
     WebDatasetReadFn fn =

@@ -121,9 +121,9 @@ public final class MatchStage implements PipelineStage {
    */
   private Dataset<Row> withLanguageCodes(Dataset<Row> rows, StageContext ctx) {
     SiftConf conf = ctx.conf();
-    String mode = conf.get(SiftKeys.MATCH_LANGUAGE_DETECTION);
+    SiftKeys.LanguageDetection mode = conf.get(SiftKeys.MATCH_LANGUAGE_DETECTION);
     boolean hasColumn = List.of(rows.columns()).contains(Columns.LANGUAGE);
-    if (mode.equals("off")) {
+    if (mode == SiftKeys.LanguageDetection.OFF) {
       if (!hasColumn) {
         throw new SiftUserException(
             "sift.match.metadata = "
@@ -134,7 +134,8 @@ public final class MatchStage implements PipelineStage {
                 + conf.get(SiftKeys.COLUMN_LANGUAGE)
                 + "' is not in the input) or set sift.match.language-detection = auto");
       }
-      languageDetection = Map.of("mode", mode, "input_column", conf.get(SiftKeys.COLUMN_LANGUAGE));
+      languageDetection =
+          Map.of("mode", ConfigKey.text(mode), "input_column", conf.get(SiftKeys.COLUMN_LANGUAGE));
       return rows;
     }
     LanguageDetector.Settings settings = detectorSettings(conf);
@@ -142,12 +143,12 @@ public final class MatchStage implements PipelineStage {
         when(alive(), LanguageUdfs.detect(settings).apply(col(Columns.CAPTION)))
             .otherwise(lit(null).cast(DataTypes.StringType));
     Column code = detected;
-    if (hasColumn && mode.equals("auto")) {
+    if (hasColumn && mode == SiftKeys.LanguageDetection.AUTO) {
       Column given = col(Columns.LANGUAGE);
       code = when(given.isNull().or(functions.trim(given).equalTo("")), detected).otherwise(given);
     }
     Map<String, Object> info = new LinkedHashMap<>();
-    info.put("mode", mode);
+    info.put("mode", ConfigKey.text(mode));
     info.put("input_column", hasColumn ? conf.get(SiftKeys.COLUMN_LANGUAGE) : null);
     info.put(
         "languages",
@@ -175,7 +176,7 @@ public final class MatchStage implements PipelineStage {
       return new LanguageDetector.Settings(
           codes,
           conf.get(SiftKeys.MATCH_DETECT_MIN_DISTANCE),
-          conf.get(SiftKeys.MATCH_DETECT_ACCURACY).equals("low"));
+          conf.get(SiftKeys.MATCH_DETECT_ACCURACY) == SiftKeys.DetectAccuracy.LOW);
     } catch (IllegalArgumentException e) {
       throw new SiftUserException(
           SiftKeys.MATCH_DETECT_LANGUAGES.name() + " = " + codes + ": " + e.getMessage(), e);

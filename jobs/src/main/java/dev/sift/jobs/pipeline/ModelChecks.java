@@ -89,7 +89,8 @@ final class ModelChecks {
    */
   private static Path localModel(SparkSession spark, SiftConf conf, String key, String path) {
     try {
-      ModelFiles.ship(spark, key, path, conf.get(SiftKeys.MODELS_LOCAL_PATHS).equals("shared"));
+      ModelFiles.ship(
+          spark, key, path, conf.get(SiftKeys.MODELS_LOCAL_PATHS) == SiftKeys.LocalPaths.SHARED);
     } catch (IllegalArgumentException e) {
       throw new SiftUserException(e.getMessage(), e);
     }

@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.col;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sift.jobs.SiftUserException;
+import dev.sift.jobs.config.SiftKeys;
 import dev.sift.udfs.Columns;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -87,7 +88,7 @@ public final class OutputWriter {
    * Makes sure the output can be written before any work starts: in {@code error} mode a non-empty
    * directory is refused; in {@code overwrite} mode it is deleted, manifest first.
    */
-  public void prepare(String mode) {
+  public void prepare(SiftKeys.OutputMode mode) {
     try {
       if (!fs.exists(root)) {
         return;
@@ -100,7 +101,7 @@ public final class OutputWriter {
       if (children.length == 0) {
         return;
       }
-      if (!mode.equals("overwrite")) {
+      if (mode != SiftKeys.OutputMode.OVERWRITE) {
         throw new SiftUserException(
             "output directory "
                 + root()

@@ -112,7 +112,7 @@ public final class RecaptionStage implements PipelineStage {
     for (String w : conf.get(SiftKeys.RECAPTION_WHEN).split(",")) {
       when.add(w.trim());
     }
-    String choose = conf.get(SiftKeys.RECAPTION_CHOOSE);
+    SiftKeys.RecaptionChoice choose = conf.get(SiftKeys.RECAPTION_CHOOSE);
     Column textRejected =
         col(Columns.REJECT_STAGE).equalTo(lit(TextStage.NAME)).and(col(Columns.IMAGE).isNotNull());
     Column flag = lit(false);
@@ -125,7 +125,8 @@ public final class RecaptionStage implements PipelineStage {
           flag.or(
               alive().and(col(Columns.CLIP_SCORE).isNull().or(col(Columns.CLIP_SCORE).lt(below))));
     }
-    boolean rescue = when.contains("filtered-caption") && !choose.equals("original");
+    boolean rescue =
+        when.contains("filtered-caption") && choose != SiftKeys.RecaptionChoice.ORIGINAL;
     if (rescue) {
       flag = flag.or(textRejected);
     }
@@ -144,7 +145,7 @@ public final class RecaptionStage implements PipelineStage {
             new RecaptionPartitionFn.Settings(
                 conf.get(SiftKeys.RECAPTION_MODEL),
                 conf.get(SiftKeys.SCORE_MODEL),
-                conf.get(SiftKeys.DEVICE),
+                ConfigKey.text(conf.get(SiftKeys.DEVICE)),
                 generation(conf),
                 conf.get(SiftKeys.RECAPTION_BATCH_SIZE),
                 conf.get(SiftKeys.SCORE_THREADS),
@@ -154,7 +155,7 @@ public final class RecaptionStage implements PipelineStage {
                 conf.get(SiftKeys.DECODE_MIN_SIZE),
                 conf.get(SiftKeys.DECODE_MAX_ASPECT),
                 conf.get(SiftKeys.DECODE_MAX_PIXELS),
-                conf.get(SiftKeys.DECODE_MODE).equals("fast")),
+                conf.get(SiftKeys.DECODE_MODE) == SiftKeys.DecodeMode.FAST),
             ctx.counter(NAME),
             metrics);
     rows = rows.mapPartitions(fn, Encoders.row(schema));
@@ -166,7 +167,8 @@ public final class RecaptionStage implements PipelineStage {
    * rows. Column expressions (not a UDF) so that SQL's null logic decides as it always has: a row
    * whose choice comes out null keeps its original caption.
    */
-  private static Dataset<Row> choose(Dataset<Row> rows, String choose, Column textRejected) {
+  private static Dataset<Row> choose(
+      Dataset<Row> rows, SiftKeys.RecaptionChoice choose, Column textRejected) {
     Column syn = col(Columns.CLIP_SCORE_SYNTHETIC);
     Column orig = col(Columns.CLIP_SCORE);
     Column hasSynthetic = col(Columns.SYNTHETIC_CAPTION).isNotNull();
@@ -174,9 +176,9 @@ public final class RecaptionStage implements PipelineStage {
     Column rescued = textRejected.and(hasSynthetic);
     Column useSynthetic =
         switch (choose) {
-          case "original" -> lit(false);
-          case "synthetic" -> hasSynthetic;
-          default -> hasSynthetic.and(rescued.or(orig.isNull()).or(syn.gt(orig)));
+          case ORIGINAL -> lit(false);
+          case SYNTHETIC -> hasSynthetic;
+          case BEST, BOTH -> hasSynthetic.and(rescued.or(orig.isNull()).or(syn.gt(orig)));
         };
     rows = rows.withColumn(USE, useSynthetic.and(alive().or(rescued)));
     Column use = col(USE);
@@ -189,7 +191,7 @@ public final class RecaptionStage implements PipelineStage {
                 when(use, lit(CAPTION_SYNTHETIC))
                     .when(alive(), lit(CAPTION_ORIGINAL))
                     .otherwise(lit(null).cast(DataTypes.StringType)));
-    if (choose.equals("synthetic") || choose.equals("best")) {
+    if (choose == SiftKeys.RecaptionChoice.SYNTHETIC || choose == SiftKeys.RecaptionChoice.BEST) {
       // These keep one caption: synthetic_caption holds it only when it is the one kept. "both"
       // keeps both, and "original" keeps the generated one as the record of what it said;
       // clip_score_synthetic is written in every mode.

@@ -104,7 +104,7 @@ public final class ScoreStage implements PipelineStage {
     return new ClipScorePartitionFn(
         schema,
         conf.get(SiftKeys.SCORE_MODEL),
-        conf.get(SiftKeys.DEVICE),
+        ConfigKey.text(conf.get(SiftKeys.DEVICE)),
         new ClipScorePartitionFn.Settings(
             conf.get(SiftKeys.SCORE_BATCH_SIZE),
             conf.get(SiftKeys.SCORE_THREADS),
@@ -112,7 +112,7 @@ public final class ScoreStage implements PipelineStage {
             conf.get(SiftKeys.SCORE_PREFETCH_BATCHES),
             conf.get(SiftKeys.SCORE_GPU_CONCURRENCY),
             heads,
-            conf.get(SiftKeys.DECODE_MODE).equals("fast")),
+            conf.get(SiftKeys.DECODE_MODE) == SiftKeys.DecodeMode.FAST),
         counter,
         metrics);
   }

@@ -79,10 +79,12 @@ class ConfigLoaderTest {
       textBlock =
           """
           sift.input.format       | xml     | parquet | csv | tsv | files | webdataset
-          sift.output.mode        | append2 | error | overwrite
+          sift.output.mode        | append2 | error | overwrite | append
           sift.device             | tpu     | auto | cpu | cuda
           sift.match.semantics    | clip    | metaclip1 | metaclip2
           sift.decode.verify      | some    | full | header
+          sift.dedup.priority     | clip_score | clip-score | id | hard | easy
+          sift.dedup.priority     | ID      | clip-score | id | hard | easy
           sift.decode.min-size    | 0       | an integer ≥ 1
           sift.decode.min-size    | big     | an integer ≥ 1
           sift.decode.max-aspect  | 0.5     | a number ≥ 1.0
@@ -108,6 +110,25 @@ class ConfigLoaderTest {
         .hasMessageContaining(key)
         .hasMessageContaining(value)
         .hasMessageContaining("allowed: " + allowed.trim());
+  }
+
+  @Test
+  void choiceKeysReadAsTheirEnumsAndAreWrittenBackAsText() {
+    SiftConf conf =
+        load(
+            "sift.output.mode=append",
+            "sift.input.webdataset.on-error=skip-rest",
+            "sift.match.semantics=metaclip1");
+    assertThat(conf.get(SiftKeys.OUTPUT_MODE)).isEqualTo(SiftKeys.OutputMode.APPEND);
+    assertThat(conf.get(SiftKeys.WDS_ON_ERROR)).isEqualTo(SiftKeys.OnShardError.SKIP_REST);
+    assertThat(conf.get(SiftKeys.MATCH_SEMANTICS))
+        .isEqualTo(dev.sift.curation.concepts.Semantics.METACLIP1);
+    assertThat(conf.get(SiftKeys.DEDUP_PRIORITY)).isEqualTo(SiftKeys.DedupPriority.CLIP_SCORE);
+    // The manifest's resolved configuration holds what a user writes, not Java's names.
+    assertThat(conf.resolved())
+        .containsEntry("sift.output.mode", "append")
+        .containsEntry("sift.input.webdataset.on-error", "skip-rest")
+        .containsEntry("sift.dedup.priority", "clip-score");
   }
 
   @Test
