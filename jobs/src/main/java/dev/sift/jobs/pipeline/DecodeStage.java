@@ -86,7 +86,7 @@ public final class DecodeStage implements PipelineStage {
     rows =
         Verdicts.judge(
             rows, NAME, p.getField(Columns.REJECT_REASON), p.getField(Columns.REJECT_DETAIL));
-    if (DedupStage.needsPhash(ctx)) {
+    if (ctx.needs(Columns.PHASH)) {
       // Scoring decodes every image anyway and writes the pHash then; otherwise decode here.
       rows =
           rows.withColumn(

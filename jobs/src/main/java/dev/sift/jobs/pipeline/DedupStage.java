@@ -85,14 +85,20 @@ public final class DedupStage implements PipelineStage {
     // Checked per kind in check(), where the configuration is at hand.
   }
 
-  /** Whether the rows need a {@code phash} column: near dedup or a reference set runs. */
-  static boolean needsPhash(StageContext ctx) {
-    return ctx.runs(NAME) && (near(ctx.conf()) || hasReference(ctx.conf()));
-  }
-
-  /** Whether the score stage must keep image embeddings: semantic dedup runs. */
-  static boolean needsEmbeddings(StageContext ctx) {
-    return ctx.runs(NAME) && semantic(ctx.conf());
+  /**
+   * The pHash (written by the score stage's decode, or the decode stage's) for near dedup and a
+   * reference set; the image embeddings the score stage otherwise drops, for semantic dedup.
+   */
+  @Override
+  public Set<String> needs(SiftConf conf) {
+    Set<String> columns = new java.util.HashSet<>();
+    if (near(conf) || hasReference(conf)) {
+      columns.add(Columns.PHASH);
+    }
+    if (semantic(conf)) {
+      columns.add(Columns.IMAGE_EMBEDDING);
+    }
+    return columns;
   }
 
   @Override

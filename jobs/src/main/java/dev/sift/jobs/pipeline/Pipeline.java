@@ -60,9 +60,11 @@ public final class Pipeline {
     this.all = all;
     this.running = running;
     Set<String> names = new LinkedHashSet<>();
+    Set<String> needed = new LinkedHashSet<>();
     Map<String, StageCounter> counters = new LinkedHashMap<>();
     for (PipelineStage stage : running) {
       names.add(stage.name());
+      needed.addAll(stage.needs(conf));
       if (stage.counted()) {
         counters.put(
             stage.name(),
@@ -70,7 +72,7 @@ public final class Pipeline {
                 stage.name(), spark.sparkContext().longAccumulator("sift." + stage.name())));
       }
     }
-    this.ctx = new StageContext(spark, conf, command, names, counters);
+    this.ctx = new StageContext(spark, conf, command, names, needed, counters);
   }
 
   /**

@@ -62,6 +62,15 @@ public interface PipelineStage {
    */
   default void requires(Command command, Set<String> before) {}
 
+  /**
+   * Columns this stage reads that an earlier stage writes only when a later one asks (such as
+   * {@code phash} or {@code image_embedding}), under {@code conf}; the earlier stage asks {@link
+   * StageContext#needs}. Only asked of stages that run.
+   */
+  default Set<String> needs(SiftConf conf) {
+    return Set.of();
+  }
+
   /** Whether the stage loads models on executors (so the device and GPU scheduling are checked). */
   default boolean usesModels() {
     return false;

@@ -79,7 +79,7 @@ public final class ScoreStage implements PipelineStage {
       rows =
           rows.withColumn(Columns.IMAGE_EMBEDDING, lit(null).cast(DataTypes.BinaryType))
               .withColumn(Columns.TEXT_EMBEDDING, lit(null).cast(DataTypes.BinaryType));
-    } else if (DedupStage.needsEmbeddings(ctx)) {
+    } else if (ctx.needs(Columns.IMAGE_EMBEDDING)) {
       // Semantic dedup reads them; it drops the column again unless they are to be written.
       rows = rows.withColumn(Columns.IMAGE_EMBEDDING, lit(null).cast(DataTypes.BinaryType));
     }

@@ -23,6 +23,7 @@ public final class StageContext {
   private final SiftConf conf;
   private final Command command;
   private final Set<String> running;
+  private final Set<String> needed;
   private final Map<String, StageCounter> counters;
   private final List<Dataset<Row>> persisted = new ArrayList<>();
   private InputReader.Input input;
@@ -34,11 +35,13 @@ public final class StageContext {
       SiftConf conf,
       Command command,
       Set<String> running,
+      Set<String> needed,
       Map<String, StageCounter> counters) {
     this.spark = spark;
     this.conf = conf;
     this.command = command;
     this.running = Set.copyOf(running);
+    this.needed = Set.copyOf(needed);
     this.counters = counters;
   }
 
@@ -66,6 +69,14 @@ public final class StageContext {
   /** Whether the stage of this name runs in this run. */
   public boolean runs(String stage) {
     return running.contains(stage);
+  }
+
+  /**
+   * Whether a stage that runs reads {@code column} from an earlier one ({@link
+   * PipelineStage#needs}), so the earlier stage must write it.
+   */
+  public boolean needs(String column) {
+    return needed.contains(column);
   }
 
   /** The row counter of a counted stage that runs; else null. */
