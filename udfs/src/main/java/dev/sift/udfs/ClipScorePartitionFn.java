@@ -14,13 +14,9 @@ import dev.sift.curation.models.ModelOptions;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.Executor;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.StructType;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The {@code score} stage, per partition: rows still alive are taken in batches of {@code
@@ -38,9 +34,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
-  private static final Logger LOG = LoggerFactory.getLogger(ClipScorePartitionFn.class);
-  private static final java.util.concurrent.atomic.AtomicBoolean WARNED_FAST =
-      new java.util.concurrent.atomic.AtomicBoolean();
 
   /**
    * How the stage runs on an executor, beyond the model directory and device.
@@ -115,19 +108,13 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
     }
   }
 
-  /** The model options for this task: CUDA on the GPU Spark assigned, else the CPU. */
-  ModelOptions options() {
-    return TaskDevice.options(device, settings.threads());
-  }
-
   @Override
   public Iterator<Row> call(Iterator<Row> input) {
-    ModelOptions options = options();
+    ModelTask task = new ModelTask(device, settings.threads(), settings.gpuConcurrency(), metrics);
+    ModelOptions options = task.options();
     ClipModel model = ModelCache.clip(modelDir, options);
     List<EmbeddingHead> heads = new ArrayList<>();
     settings.heads().forEach((name, file) -> heads.add(ModelCache.head(name, file, options)));
-    boolean gpu = options.device().gpu();
-    metrics.device(TaskDevice.describe(options));
     ShrinkingBatch limit = ModelLimits.of(modelDir, options, settings.batchSize());
     List<ShrinkingBatch> headLimits = new ArrayList<>();
     settings
@@ -137,35 +124,33 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
     ClipPreprocessor preprocessor = model.preprocessor();
     ImageDecoder decoder =
         new ImageDecoder(
-            ImageDecoder.DEFAULT_MAX_PIXELS, settings.fastJpeg() ? fastJpegSide(preprocessor) : 0);
+            ImageDecoder.DEFAULT_MAX_PIXELS,
+            settings.fastJpeg() ? ModelTask.fastJpegSide(preprocessor) : 0);
     int length = model.imageLength();
-    Executor pool = DecodePool.forTask(settings.decodeThreads(), settings.prefetchBatches());
-    DecodeAhead<Object[]> batches =
-        new DecodeAhead<>(
-            new RowValues(input),
-            values -> values[reason] == null,
-            (values, buffer, offset) -> {
-              RgbImage decoded = decoder.decode((byte[]) values[image]);
-              if (phash >= 0) {
-                values[phash] = PerceptualHash.of(decoded);
-              }
-              preprocessor.preprocess(decoded, buffer, offset);
-            },
-            settings.batchSize(),
-            length,
-            pool,
-            settings.prefetchBatches());
-    return new BatchedRows(
-        batches, batch -> scoreBatch(batch, model, heads, limit, headLimits, gpu, length), metrics);
+    return task.rows(
+        input,
+        values -> values[reason] == null,
+        (values, buffer, offset) -> {
+          RgbImage decoded = decoder.decode((byte[]) values[image]);
+          if (phash >= 0) {
+            values[phash] = PerceptualHash.of(decoded);
+          }
+          preprocessor.preprocess(decoded, buffer, offset);
+        },
+        settings.batchSize(),
+        length,
+        settings.decodeThreads(),
+        settings.prefetchBatches(),
+        batch -> scoreBatch(batch, task, model, heads, limit, headLimits, length));
   }
 
-  private List<Row> scoreBatch(
+  private void scoreBatch(
       DecodeAhead.Batch<Object[]> batch,
+      ModelTask task,
       ClipModel model,
       List<EmbeddingHead> heads,
       ShrinkingBatch limit,
       List<ShrinkingBatch> headLimits,
-      boolean gpu,
       int length) {
     List<Object[]> rows = batch.rows();
     int n = batch.prepared();
@@ -180,120 +165,75 @@ public final class ClipScorePartitionFn implements MapPartitionsFunction<Row, Ro
       if (error != null) {
         values[reason] = Reject.DECODE_ERROR.code();
         values[stage] = Reject.DECODE_ERROR.stage();
-        values[detail] = error.getMessage() == null ? error.toString() : error.getMessage();
+        values[detail] = ModelTask.message(error);
       } else {
         captions[batch.slot()[r]] = (String) values[caption];
       }
     }
-    if (n > 0) {
-      long t0 = System.nanoTime();
-      float[] pixels = batch.buffer();
-      float[][] images =
-          limit.run(
-              n,
-              (start, count) ->
-                  onDevice(
-                      gpu,
-                      () ->
-                          model.embedImages(
-                              start == 0
-                                  ? pixels
-                                  : java.util.Arrays.copyOfRange(
-                                      pixels, start * length, (start + count) * length),
-                              count)));
-      float[][] texts =
-          limit.run(
-              n,
-              (start, count) ->
-                  onDevice(
-                      gpu,
-                      () ->
-                          model.embedTexts(
-                              java.util.Arrays.asList(captions).subList(start, start + count))));
-      float[][] headValues = new float[heads.size()][];
-      for (int h = 0; h < heads.size(); h++) {
-        EmbeddingHead head = heads.get(h);
-        List<Float> values =
-            headLimits
-                .get(h)
-                .runRows(
-                    n,
-                    (start, count) -> {
-                      float[] v =
-                          onDevice(
-                              gpu,
-                              () ->
-                                  head.run(
-                                      java.util.Arrays.copyOfRange(images, start, start + count)));
-                      List<Float> boxed = new ArrayList<>(v.length);
-                      for (float x : v) {
-                        boxed.add(x);
-                      }
-                      return boxed;
-                    });
-        headValues[h] = new float[n];
-        for (int i = 0; i < n; i++) {
-          headValues[h][i] = values.get(i);
+    if (n == 0) {
+      return;
+    }
+    long t0 = System.nanoTime();
+    float[] pixels = batch.buffer();
+    float[][] images =
+        limit.run(
+            n,
+            (start, count) ->
+                task.onDevice(
+                    () ->
+                        // The whole buffer from its start: the model reads count rows of it.
+                        model.embedImages(
+                            start == 0 ? pixels : ModelTask.slice(pixels, start, count, length),
+                            count)));
+    float[][] texts =
+        limit.run(
+            n,
+            (start, count) ->
+                task.onDevice(
+                    () ->
+                        model.embedTexts(
+                            java.util.Arrays.asList(captions).subList(start, start + count))));
+    float[][] headValues = new float[heads.size()][];
+    for (int h = 0; h < heads.size(); h++) {
+      EmbeddingHead head = heads.get(h);
+      List<Float> values =
+          headLimits
+              .get(h)
+              .runRows(
+                  n,
+                  (start, count) -> {
+                    float[] v =
+                        task.onDevice(
+                            () ->
+                                head.run(
+                                    java.util.Arrays.copyOfRange(images, start, start + count)));
+                    List<Float> boxed = new ArrayList<>(v.length);
+                    for (float x : v) {
+                      boxed.add(x);
+                    }
+                    return boxed;
+                  });
+      headValues[h] = new float[n];
+      for (int i = 0; i < n; i++) {
+        headValues[h][i] = values.get(i);
+      }
+    }
+    metrics.batch(n, System.nanoTime() - t0);
+    for (int r = 0; r < rows.size(); r++) {
+      int s = batch.slot()[r];
+      if (s >= 0) {
+        Object[] values = rows.get(r);
+        values[score] = (double) ClipModel.cosine(images[s], texts[s]);
+        if (imageEmbedding >= 0) {
+          values[imageEmbedding] = Float16.encode(images[s]);
+        }
+        if (textEmbedding >= 0) {
+          values[textEmbedding] = Float16.encode(texts[s]);
+        }
+        for (int h = 0; h < headColumns.length; h++) {
+          values[headColumns[h]] = (double) headValues[h][s];
         }
       }
-      metrics.batch(n, System.nanoTime() - t0);
-      for (int r = 0; r < rows.size(); r++) {
-        int s = batch.slot()[r];
-        if (s >= 0) {
-          Object[] values = rows.get(r);
-          values[score] = (double) ClipModel.cosine(images[s], texts[s]);
-          if (imageEmbedding >= 0) {
-            values[imageEmbedding] = Float16.encode(images[s]);
-          }
-          if (textEmbedding >= 0) {
-            values[textEmbedding] = Float16.encode(texts[s]);
-          }
-          for (int h = 0; h < headColumns.length; h++) {
-            values[headColumns[h]] = (double) headValues[h][s];
-          }
-        }
-      }
-    }
-    List<Row> out = new ArrayList<>(rows.size());
-    for (Object[] values : rows) {
-      out.add(RowFactory.create(values));
-    }
-    return out;
-  }
-
-  /**
-   * The shorter side fast JPEG decoding keeps: the resize target; 0 (exact) without the library.
-   */
-  static int fastJpegSide(ClipPreprocessor preprocessor) {
-    String missing = ImageDecoder.fastModeUnavailable();
-    if (missing != null) {
-      if (WARNED_FAST.compareAndSet(false, true)) {
-        LOG.warn("sift.decode.mode = fast: {}; decoding exactly", missing);
-      }
-      return 0;
-    }
-    return preprocessor.shortestEdge();
-  }
-
-  private <R> R onDevice(boolean gpu, java.util.function.Supplier<R> call) {
-    return gpu ? GpuSemaphore.call(settings.gpuConcurrency(), call) : call.get();
-  }
-
-  /** Spark rows as value arrays, which the stage fills in before making rows again. */
-  record RowValues(Iterator<Row> rows) implements Iterator<Object[]> {
-    @Override
-    public boolean hasNext() {
-      return rows.hasNext();
-    }
-
-    @Override
-    public Object[] next() {
-      Row row = rows.next();
-      Object[] values = new Object[row.length()];
-      for (int i = 0; i < values.length; i++) {
-        values[i] = row.get(i);
-      }
-      return values;
     }
   }
 }

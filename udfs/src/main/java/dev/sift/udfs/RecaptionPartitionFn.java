@@ -16,10 +16,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Executor;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -107,12 +105,12 @@ public final class RecaptionPartitionFn implements MapPartitionsFunction<Row, Ro
 
   @Override
   public Iterator<Row> call(Iterator<Row> input) throws Exception {
-    ModelOptions options = TaskDevice.options(settings.device(), settings.threads());
+    ModelTask task =
+        new ModelTask(settings.device(), settings.threads(), settings.gpuConcurrency(), metrics);
+    ModelOptions options = task.options();
     Captioner captioner =
         ModelCache.captioner(settings.captionerDir(), options, settings.generation());
     ClipModel clip = ModelCache.clip(settings.clipDir(), options);
-    boolean gpu = options.device().gpu();
-    metrics.device(TaskDevice.describe(options));
     ClipPreprocessor forCaptioner = captioner.preprocessor();
     ClipPreprocessor forClip = clip.preprocessor();
     int capLength = captioner.imageLength();
@@ -121,42 +119,31 @@ public final class RecaptionPartitionFn implements MapPartitionsFunction<Row, Ro
         new ImageDecoder(
             settings.maxPixels(),
             settings.fastJpeg()
-                ? Math.max(
-                    ClipScorePartitionFn.fastJpegSide(forCaptioner),
-                    ClipScorePartitionFn.fastJpegSide(forClip))
+                ? Math.max(ModelTask.fastJpegSide(forCaptioner), ModelTask.fastJpegSide(forClip))
                 : 0);
-    Executor pool = DecodePool.forTask(settings.decodeThreads(), settings.prefetchBatches());
-    DecodeAhead<Object[]> batches =
-        new DecodeAhead<>(
-            new ClipScorePartitionFn.RowValues(input),
-            values -> Boolean.TRUE.equals(values[flag]),
-            (values, buffer, offset) -> {
-              RgbImage rgb = usable(decoder, (byte[]) values[image]);
-              forCaptioner.preprocess(rgb, buffer, offset);
-              forClip.preprocess(rgb, buffer, offset + capLength);
-              // Rows the text filters rejected were never probed: fill in their size.
-              if (values[width] == null || values[height] == null) {
-                values[width] = rgb.width();
-                values[height] = rgb.height();
-              }
-            },
-            settings.batchSize(),
-            capLength + clipLength,
-            pool,
-            settings.prefetchBatches());
-    return new BatchedRows(
-        batches,
+    ShrinkingBatch captionerLimit =
+        ModelLimits.of(settings.captionerDir(), options, settings.batchSize());
+    ShrinkingBatch clipLimit = ModelLimits.of(settings.clipDir(), options, settings.batchSize());
+    return task.rows(
+        input,
+        values -> Boolean.TRUE.equals(values[flag]),
+        (values, buffer, offset) -> {
+          RgbImage rgb = usable(decoder, (byte[]) values[image]);
+          forCaptioner.preprocess(rgb, buffer, offset);
+          forClip.preprocess(rgb, buffer, offset + capLength);
+          // Rows the text filters rejected were never probed: fill in their size.
+          if (values[width] == null || values[height] == null) {
+            values[width] = rgb.width();
+            values[height] = rgb.height();
+          }
+        },
+        settings.batchSize(),
+        capLength + clipLength,
+        settings.decodeThreads(),
+        settings.prefetchBatches(),
         batch ->
             captionBatch(
-                batch,
-                captioner,
-                clip,
-                ModelLimits.of(settings.captionerDir(), options, settings.batchSize()),
-                ModelLimits.of(settings.clipDir(), options, settings.batchSize()),
-                gpu,
-                capLength,
-                clipLength),
-        metrics);
+                batch, task, captioner, clip, captionerLimit, clipLimit, capLength, clipLength));
   }
 
   /** The decoded image, or why it cannot be captioned: the decode stage's own size rules. */
@@ -180,13 +167,13 @@ public final class RecaptionPartitionFn implements MapPartitionsFunction<Row, Ro
     return rgb;
   }
 
-  private List<Row> captionBatch(
+  private void captionBatch(
       DecodeAhead.Batch<Object[]> batch,
+      ModelTask task,
       Captioner captioner,
       ClipModel clip,
       ShrinkingBatch captionerLimit,
       ShrinkingBatch clipLimit,
-      boolean gpu,
       int capLength,
       int clipLength) {
     List<Object[]> rows = batch.rows();
@@ -199,66 +186,53 @@ public final class RecaptionPartitionFn implements MapPartitionsFunction<Row, Ro
       counter.add();
       Exception e = batch.errors()[r];
       if (e != null) {
-        values[error] = e.getMessage() == null ? e.toString() : e.getMessage();
+        values[error] = ModelTask.message(e);
       }
     }
-    if (n > 0) {
-      long t0 = System.nanoTime();
-      int slot = capLength + clipLength;
-      float[] capPixels = new float[n * capLength];
-      float[] clipPixels = new float[n * clipLength];
-      float[] buffer = batch.buffer();
-      for (int k = 0; k < n; k++) {
-        System.arraycopy(buffer, k * slot, capPixels, k * capLength, capLength);
-        System.arraycopy(buffer, k * slot + capLength, clipPixels, k * clipLength, clipLength);
-      }
-      // Every model call halves its batch on device out-of-memory, as the score stage's do.
-      List<Captioner.Caption> captions =
-          captionerLimit.runRows(
-              n,
-              (start, count) ->
-                  onDevice(
-                      gpu,
-                      () -> captioner.generate(slice(capPixels, start, count, capLength), count)));
-      List<String> texts = new ArrayList<>(n);
-      captions.forEach(c -> texts.add(c.text()));
-      float[][] images =
-          clipLimit.run(
-              n,
-              (start, count) ->
-                  onDevice(
-                      gpu,
-                      () -> clip.embedImages(slice(clipPixels, start, count, clipLength), count)));
-      float[][] embedded =
-          clipLimit.run(
-              n,
-              (start, count) ->
-                  onDevice(gpu, () -> clip.embedTexts(texts.subList(start, start + count))));
-      metrics.batch(n, System.nanoTime() - t0);
-      for (int r = 0; r < rows.size(); r++) {
-        int s = batch.slot()[r];
-        if (s >= 0) {
-          Object[] values = rows.get(r);
-          values[synthetic] = texts.get(s);
-          values[syntheticScore] = (double) ClipModel.cosine(images[s], embedded[s]);
-        }
+    if (n == 0) {
+      return;
+    }
+    long t0 = System.nanoTime();
+    int slot = capLength + clipLength;
+    float[] capPixels = new float[n * capLength];
+    float[] clipPixels = new float[n * clipLength];
+    float[] buffer = batch.buffer();
+    for (int k = 0; k < n; k++) {
+      System.arraycopy(buffer, k * slot, capPixels, k * capLength, capLength);
+      System.arraycopy(buffer, k * slot + capLength, clipPixels, k * clipLength, clipLength);
+    }
+    // Every model call halves its batch on device out-of-memory, as the score stage's do.
+    List<Captioner.Caption> captions =
+        captionerLimit.runRows(
+            n,
+            (start, count) ->
+                task.onDevice(
+                    () ->
+                        captioner.generate(
+                            ModelTask.slice(capPixels, start, count, capLength), count)));
+    List<String> texts = new ArrayList<>(n);
+    captions.forEach(c -> texts.add(c.text()));
+    float[][] images =
+        clipLimit.run(
+            n,
+            (start, count) ->
+                task.onDevice(
+                    () ->
+                        clip.embedImages(
+                            ModelTask.slice(clipPixels, start, count, clipLength), count)));
+    float[][] embedded =
+        clipLimit.run(
+            n,
+            (start, count) ->
+                task.onDevice(() -> clip.embedTexts(texts.subList(start, start + count))));
+    metrics.batch(n, System.nanoTime() - t0);
+    for (int r = 0; r < rows.size(); r++) {
+      int s = batch.slot()[r];
+      if (s >= 0) {
+        Object[] values = rows.get(r);
+        values[synthetic] = texts.get(s);
+        values[syntheticScore] = (double) ClipModel.cosine(images[s], embedded[s]);
       }
     }
-    List<Row> out = new ArrayList<>(rows.size());
-    for (Object[] values : rows) {
-      out.add(RowFactory.create(values));
-    }
-    return out;
-  }
-
-  /** Rows {@code start .. start+count-1} of a batch of {@code length} floats per row. */
-  private static float[] slice(float[] pixels, int start, int count, int length) {
-    return start == 0 && count * length == pixels.length
-        ? pixels
-        : java.util.Arrays.copyOfRange(pixels, start * length, (start + count) * length);
-  }
-
-  private <R> R onDevice(boolean gpu, java.util.function.Supplier<R> call) {
-    return gpu ? GpuSemaphore.call(settings.gpuConcurrency(), call) : call.get();
   }
 }
