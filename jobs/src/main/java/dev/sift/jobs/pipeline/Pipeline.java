@@ -137,7 +137,11 @@ public final class Pipeline {
     TestHook hook = TestHook.of(ctx.conf());
     for (PipelineStage stage : all) {
       rows = running.contains(stage) ? stage.apply(rows, ctx) : stage.off(rows, ctx);
-      rows = hook.apply(rows, stage.name());
+      // The write point is OutputWriter's, on the rows being written: placed here as well it
+      // would fire while the cached tagged rows are built, before any batch file exists.
+      if (!stage.name().equals(WriteStage.NAME)) {
+        rows = hook.apply(rows, stage.name());
+      }
     }
     return rows;
   }
