@@ -46,6 +46,9 @@ public final class OutputLock implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OutputLock.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** An unreadable lock younger than this is one being written, not one left by a crash. */
+  private static final Duration BEING_WRITTEN = Duration.ofMinutes(1);
+
   /** Who holds a lock. {@code runId} is null when the file could not be read as a lock. */
   public record Holder(
       String runId, String host, long pid, Instant startedAt, String command, Instant written) {
@@ -229,6 +232,14 @@ public final class OutputLock implements AutoCloseable {
 
   private static String heldMessage(FileSystem fs, Path root, Holder h) {
     Duration age = h.age(Instant.now());
+    if (h.runId() == null && age.compareTo(BEING_WRITTEN) < 0) {
+      // HDFS shows a file being written before its content: another run is taking the lock now.
+      return "output "
+          + fs.makeQualified(root)
+          + " is being locked by another sift run right now (its lock file is "
+          + age.toSeconds()
+          + " s old and not yet complete); wait for that run to finish";
+    }
     String ageText =
         String.format("%d h %02d min", age.toHours(), age.toMinutesPart())
             + (age.toHours() == 0 ? String.format(" %02d s", age.toSecondsPart()) : "");
@@ -271,12 +282,26 @@ public final class OutputLock implements AutoCloseable {
     byte[] content = json(me);
     String scheme = fs.getScheme();
     if (scheme.equals("file")) {
+      // Written whole under a name of its own, then linked into place: link(2) fails if the name
+      // exists, and a reader never sees a half-written lock.
       java.nio.file.Path local = java.nio.file.Path.of(fs.makeQualified(file).toUri());
+      java.nio.file.Path tmp = local.resolveSibling("." + FILE + "." + me.runId() + ".tmp");
+      Files.write(tmp, content);
       try {
-        Files.write(local, content, java.nio.file.StandardOpenOption.CREATE_NEW);
+        Files.createLink(local, tmp);
         return true;
       } catch (FileAlreadyExistsException e) {
         return false;
+      } catch (UnsupportedOperationException | IOException e) {
+        // A file system without hard links: an exclusive create, written just after.
+        try {
+          Files.write(local, content, java.nio.file.StandardOpenOption.CREATE_NEW);
+          return true;
+        } catch (FileAlreadyExistsException taken) {
+          return false;
+        }
+      } finally {
+        Files.deleteIfExists(tmp);
       }
     }
     try (OutputStream out = fs.create(file, false)) {

@@ -8,6 +8,7 @@ import dev.sift.jobs.SiftUserException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -148,6 +149,23 @@ class OutputLockTest {
     assertThat(Files.readString(out.resolve(OutputLock.FILE)))
         .contains(won.get(0).holder().runId());
     won.get(0).close();
+  }
+
+  @Test
+  void anUnreadableLockIsBeingTakenWhenNewAndBreakableWhenOld() throws IOException {
+    Path out = tmp.resolve("out");
+    Files.createDirectories(out);
+    Path lock = out.resolve(OutputLock.FILE);
+    Files.writeString(lock, "");
+    assertThatThrownBy(() -> acquire(out, "run-2"))
+        .isInstanceOf(SiftUserException.class)
+        .hasMessageContaining("being locked by another sift run right now")
+        .hasMessageNotContaining("sift unlock");
+    Files.setLastModifiedTime(lock, FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+    assertThatThrownBy(() -> acquire(out, "run-2"))
+        .isInstanceOf(SiftUserException.class)
+        .hasMessageContaining("unreadable lock file")
+        .hasMessageContaining("sift unlock --output");
   }
 
   @Test
