@@ -259,9 +259,13 @@ public final class Sift implements Callable<Integer> {
       out.printf("  rejected:       %s/rejected%n", r.output());
       out.printf("  concept counts: %s/concept_counts%n", r.output());
       out.printf("  manifest:       %s/_MANIFEST.json%n", r.output());
-      out.printf(
-          "  report:         %s/%s/%s%n",
-          r.output(), dev.sift.jobs.report.ReportJob.DIR, dev.sift.jobs.report.ReportJob.HTML_FILE);
+      if (command == dev.sift.jobs.pipeline.Command.CURATE && conf.get(SiftKeys.REPORT_ENABLED)) {
+        out.printf(
+            "  report:         %s/%s/%s%n",
+            r.output(),
+            dev.sift.jobs.report.ReportJob.DIR,
+            dev.sift.jobs.report.ReportJob.HTML_FILE);
+      }
       out.flush();
       return 0;
     } finally {
