@@ -269,9 +269,7 @@ public final class InputReader {
             found.add(m);
             continue;
           }
-          RemoteIterator<LocatedFileStatus> it = fs.listFiles(m.getPath(), true);
-          while (it.hasNext()) {
-            LocatedFileStatus f = it.next();
+          for (FileStatus f : filesUnder(fs, m.getPath())) {
             if (isDataFile(m.getPath(), f.getPath())
                 && (!tarOnly || f.getPath().getName().toLowerCase(Locale.ROOT).endsWith(".tar"))) {
               found.add(f);
@@ -291,6 +289,34 @@ public final class InputReader {
               : "no input files under " + path + " (format " + format + ")");
     }
     return List.copyOf(files.values());
+  }
+
+  /**
+   * Every file below {@code dir}. Object stores and HDFS list a tree in one call ({@code
+   * listFiles}); the local file system walks it with {@code listStatus}, whose statuses do not
+   * fetch permissions (Hadoop's {@code listFiles} there runs a process per file for them: 20 s for
+   * 10,000 files).
+   */
+  private static List<FileStatus> filesUnder(FileSystem fs, Path dir) throws IOException {
+    List<FileStatus> files = new ArrayList<>();
+    if (!fs.getScheme().equals("file")) {
+      RemoteIterator<LocatedFileStatus> it = fs.listFiles(dir, true);
+      while (it.hasNext()) {
+        files.add(it.next());
+      }
+      return files;
+    }
+    java.util.ArrayDeque<Path> dirs = new java.util.ArrayDeque<>(List.of(dir));
+    while (!dirs.isEmpty()) {
+      for (FileStatus f : fs.listStatus(dirs.pop())) {
+        if (f.isDirectory()) {
+          dirs.push(f.getPath());
+        } else {
+          files.add(f);
+        }
+      }
+    }
+    return files;
   }
 
   /** Spark's rule: names starting with '_' or '.' (in any folder below the root) are metadata. */
