@@ -179,6 +179,29 @@ class WebDatasetOutputTest extends SparkTestBase {
     assertThat(members).isEqualTo(3 * accepted(parquet).size());
   }
 
+  /**
+   * A shard task that fails part-way (no retries in the tests' local[2]) fails the run: the half
+   * shard stays under accepted/_sift_tmp/, no NNNNN.tar appears for a trainer to read, and there is
+   * no manifest.
+   */
+  @Test
+  void aShardTaskFailingPartWayLeavesNoShardInPlace() throws IOException {
+    Path out = tmp.resolve("failed");
+    SiftRun r =
+        SiftRun.curateWebDataset(
+            SHARDS.resolve("good").toString(),
+            out,
+            "sift.output.format=webdataset",
+            "sift.output.shard-size=2",
+            "sift.test.hook=fail-once:shards");
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err()).contains("injected failure of the first attempt");
+    assertThat(names(out.resolve("accepted"))).noneMatch(n -> n.endsWith(".tar"));
+    assertThat(out.resolve("_MANIFEST.json")).doesNotExist();
+    List<String> partial = names(out.resolve("accepted/_sift_tmp"));
+    assertThat(partial).anyMatch(n -> n.startsWith("00000.tar."));
+  }
+
   @Test
   void noAcceptedRowsGiveOneEmptyShardAndAReadableTable() throws IOException {
     Path none = tmp.resolve("none");

@@ -276,8 +276,8 @@ public final class SiftKeys {
               .doc(
                   "For Sift's own tests; leave unset. `pause:POINT:FILE` creates FILE and stops"
                       + " at POINT (score, write, commit) until the process is killed;"
-                      + " `fail-once:POINT` (score, write) fails the first attempt of one task"
-                      + " there.")
+                      + " `fail-once:POINT` (score, write, shards) fails the first attempt of"
+                      + " one task there.")
               .string(null));
   public static final ConfigKey<Boolean> OUTPUT_IMAGE_BYTES =
       register(

@@ -164,7 +164,7 @@ public final class OutputWriter {
         if (!fs.mkdirs(dir)) {
           throw new IOException("mkdirs failed");
         }
-        ShardOutput.write(spark, acceptedRows, dir, fs, shardSize);
+        ShardOutput.write(spark, acceptedRows, dir, fs, shardSize, hook.failsOnce("shards"));
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write WebDataset shards under " + dir, e);
       }

@@ -62,7 +62,8 @@ final class ShardOutput {
    * returns the number of shards. With no rows, one empty shard and an empty Parquet with the
    * schema are written, so readers of the directory find a table.
    */
-  static int write(SparkSession spark, Dataset<Row> rows, Path dir, FileSystem fs, int size)
+  static int write(
+      SparkSession spark, Dataset<Row> rows, Path dir, FileSystem fs, int size, boolean failOnce)
       throws IOException {
     List<String> names = List.of(rows.columns());
     List<Column> meta = new ArrayList<>();
@@ -110,7 +111,8 @@ final class ShardOutput {
         List<String> written =
             sharded
                 .mapPartitionsWithIndex(
-                    (i, it) -> List.of(writeShard(hadoop, tmpDir, i, it)).iterator(), true)
+                    (i, it) -> List.of(writeShard(hadoop, tmpDir, i, it, failOnce)).iterator(),
+                    true)
                 .collect();
         Path metaTmp = new Path(tmp, "meta");
         JavaRDD<Row> metaRows = sharded.values().map(r -> r.getStruct(5));
@@ -153,9 +155,14 @@ final class ShardOutput {
     }
   }
 
-  /** One task attempt's shard, under a name of its own; returns its path. */
+  /**
+   * One task attempt's shard, under a name of its own; returns its path.
+   *
+   * @param failOnce Sift's tests ({@code sift.test.hook = fail-once:shards}): the first attempt of
+   *     shard 0 fails after its first sample
+   */
   private static String writeShard(
-      byte[] hadoop, String tmpDir, int shard, Iterator<Tuple2<Long, Row>> rows) {
+      byte[] hadoop, String tmpDir, int shard, Iterator<Tuple2<Long, Row>> rows, boolean failOnce) {
     TaskContext task = TaskContext.get();
     String attempt = task == null ? "0" : Long.toString(task.taskAttemptId());
     Path path = new Path(tmpDir, shardName(shard) + ".tar." + attempt);
@@ -172,6 +179,11 @@ final class ShardOutput {
               key, "txt", r.isNullAt(1) ? null : r.getString(1).getBytes(StandardCharsets.UTF_8));
           writer.member(key, ShardKeys.imageExtension(r.getString(3), image), image);
           writer.endSample();
+          if (failOnce && shard == 0 && task != null && task.attemptNumber() == 0) {
+            throw new IllegalStateException(
+                "sift.test.hook: injected failure of the first attempt, part-way through shard "
+                    + path);
+          }
         }
       }
     } catch (IOException e) {

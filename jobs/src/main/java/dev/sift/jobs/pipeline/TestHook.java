@@ -27,10 +27,12 @@ public record TestHook(String point, boolean pause, String marker) {
     String[] p = v.split(":", 3);
     boolean ok =
         (p[0].equals("pause") && p.length == 3 && p[1].matches("score|write|commit"))
-            || (p[0].equals("fail-once") && p.length == 2 && p[1].matches("score|write"));
+            || (p[0].equals("fail-once") && p.length == 2 && p[1].matches("score|write|shards"));
     if (!ok) {
       throw new SiftUserException(
-          "sift.test.hook = " + v + ": expected pause:score|write|commit:FILE or fail-once:POINT");
+          "sift.test.hook = "
+              + v
+              + ": expected pause:score|write|commit:FILE or fail-once:score|write|shards");
     }
     return new TestHook(p[1], p[0].equals("pause"), p.length == 3 ? p[2] : null);
   }
@@ -41,6 +43,11 @@ public record TestHook(String point, boolean pause, String marker) {
       return rows;
     }
     return rows.mapPartitions(new TestHookFn(pause, marker), Encoders.row(rows.schema()));
+  }
+
+  /** Whether the first attempt of one task at {@code at} is to fail (part-way through). */
+  public boolean failsOnce(String at) {
+    return !pause && at.equals(point);
   }
 
   /** Pauses the driver here when the hook says so. */
