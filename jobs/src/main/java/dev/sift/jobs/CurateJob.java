@@ -325,20 +325,18 @@ public final class CurateJob {
         accepted,
         rejectedRows,
         inputRows);
-    Map<String, Long> rowCounts = new LinkedHashMap<>();
-    rowCounts.put("input", inputRows);
-    rowCounts.put("accepted", accepted);
-    rowCounts.put("rejected", rejectedRows);
+    Result result =
+        new Result(
+            out.root(),
+            inputRows,
+            accepted,
+            rejectedRows,
+            batch == null ? null : (String) batch.get("id"),
+            0);
     if (command == Command.CURATE && conf.get(SiftKeys.REPORT_ENABLED)) {
-      writeReport(spark, conf, out.root(), rowCounts);
+      writeReport(spark, conf, out.root(), result.counts());
     }
-    return new Result(
-        out.root(),
-        inputRows,
-        accepted,
-        rejectedRows,
-        batch == null ? null : (String) batch.get("id"),
-        0);
+    return result;
   }
 
   /**

@@ -267,7 +267,9 @@ public final class AppendOutput {
         continue;
       }
       try (InputStream in = fs.open(f.getPath())) {
-        CommitRecord r = CommitRecord.fromJson(json.readTree(new String(in.readAllBytes(), UTF8)));
+        CommitRecord r =
+            CommitRecord.fromJson(
+                json.readTree(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
         if (r.sequence() != Integer.parseInt(m.group(1))) {
           throw new IOException("sequence " + r.sequence() + " does not match the file name");
         }
@@ -280,8 +282,6 @@ public final class AppendOutput {
     list.sort(Comparator.comparingInt(CommitRecord::sequence));
     return list;
   }
-
-  private static final java.nio.charset.Charset UTF8 = StandardCharsets.UTF_8;
 
   private void removeUncommitted() throws IOException {
     Set<String> committed = new HashSet<>();
@@ -322,7 +322,7 @@ public final class AppendOutput {
     committedBatchDirs().forEach(d -> text.append(d).append('\n'));
     Path tmp = new Path(root, "." + COMMITTED + ".tmp");
     try (OutputStream out = fs.create(tmp, true)) {
-      out.write(text.toString().getBytes(UTF8));
+      out.write(text.toString().getBytes(StandardCharsets.UTF_8));
     }
     fs.delete(target, false);
     if (!fs.rename(tmp, target)) {

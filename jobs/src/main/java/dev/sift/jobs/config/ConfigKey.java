@@ -60,17 +60,6 @@ public final class ConfigKey<T> {
       String doc,
       Predicate<T> check,
       String allowed,
-      List<String> choices) {
-    this(name, type, defaultValue, doc, check, allowed, choices, null);
-  }
-
-  private ConfigKey(
-      String name,
-      Type type,
-      T defaultValue,
-      String doc,
-      Predicate<T> check,
-      String allowed,
       List<String> choices,
       Class<T> enumType) {
     this.name = name;
@@ -239,7 +228,7 @@ public final class ConfigKey<T> {
 
     public ConfigKey<String> string(String defaultValue) {
       return new ConfigKey<>(
-          name, Type.STRING, defaultValue, doc, v -> true, "any string", List.of());
+          name, Type.STRING, defaultValue, doc, v -> true, "any string", List.of(), null);
     }
 
     /**
@@ -251,7 +240,7 @@ public final class ConfigKey<T> {
       if (defaultValue != null && !check.test(defaultValue)) {
         throw new IllegalArgumentException(name + ": default fails its check");
       }
-      return new ConfigKey<>(name, Type.STRING, defaultValue, doc, check, allowed, List.of());
+      return new ConfigKey<>(name, Type.STRING, defaultValue, doc, check, allowed, List.of(), null);
     }
 
     /**
@@ -291,7 +280,8 @@ public final class ConfigKey<T> {
           doc,
           check,
           "one or more of " + String.join(" | ", list) + ", joined by commas",
-          List.of());
+          List.of(),
+          null);
     }
 
     public ConfigKey<Integer> integer(int defaultValue, int min, int max) {
@@ -302,7 +292,8 @@ public final class ConfigKey<T> {
           doc,
           v -> v >= min && v <= max,
           range(min, max, Integer.MAX_VALUE),
-          List.of());
+          List.of(),
+          null);
     }
 
     public ConfigKey<Long> longInteger(long defaultValue, long min, long max) {
@@ -313,7 +304,8 @@ public final class ConfigKey<T> {
           doc,
           v -> v >= min && v <= max,
           range(min, max, Long.MAX_VALUE),
-          List.of());
+          List.of(),
+          null);
     }
 
     public ConfigKey<Double> number(double defaultValue, double min, double max) {
@@ -324,12 +316,13 @@ public final class ConfigKey<T> {
           doc,
           v -> !v.isNaN() && v >= min && v <= max,
           max == Double.MAX_VALUE ? "a number ≥ " + min : "a number in [" + min + ", " + max + "]",
-          List.of());
+          List.of(),
+          null);
     }
 
     public ConfigKey<Boolean> bool(boolean defaultValue) {
       return new ConfigKey<>(
-          name, Type.BOOLEAN, defaultValue, doc, v -> true, "true | false", List.of());
+          name, Type.BOOLEAN, defaultValue, doc, v -> true, "true | false", List.of(), null);
     }
 
     public ConfigKey<Duration> duration(Duration defaultValue, Duration min) {
@@ -340,7 +333,8 @@ public final class ConfigKey<T> {
           doc,
           v -> v.compareTo(min) >= 0,
           "a duration ≥ " + min.toMillis() + "ms, such as 30s or 500ms",
-          List.of());
+          List.of(),
+          null);
     }
 
     /**
@@ -349,7 +343,7 @@ public final class ConfigKey<T> {
      * @param allowed what entries may hold, in words
      */
     public ConfigKey<Map<String, Object>> object(String allowed, ObjectCheck check) {
-      return new ConfigKey<>(name, Type.OBJECT, Map.of(), doc, check, allowed, List.of());
+      return new ConfigKey<>(name, Type.OBJECT, Map.of(), doc, check, allowed, List.of(), null);
     }
 
     private static String range(long min, long max, long unbounded) {
