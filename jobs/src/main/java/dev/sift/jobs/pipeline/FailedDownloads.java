@@ -180,7 +180,7 @@ final class FailedDownloads {
       return null;
     }
     List<FileStatus> files = new ArrayList<>(siblings.parquet().values());
-    InputReader.checkParquetFooters(
+    InputFiles.checkParquetFooters(
         hadoop,
         files,
         (file, schema) -> {
@@ -265,7 +265,7 @@ final class FailedDownloads {
     if (from == null) {
       return lit(null).cast(type);
     }
-    Column c = col(InputReader.quote(name));
+    Column c = col(InputSchema.quote(name));
     if (from.equals(type)) {
       return c;
     }
