@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.LongBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,8 +25,6 @@ import java.util.Set;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * A CLIP model exported to ONNX: the image tower, the text tower, and the tokenizer and image
@@ -87,8 +84,6 @@ public final class ClipModel implements AutoCloseable {
     }
   }
 
-  static final String TOKENIZER_JSON = "tokenizer.json";
-
   private final Path directory;
   private final Layout layout;
   private final ModelOptions options;
@@ -111,37 +106,26 @@ public final class ClipModel implements AutoCloseable {
   private final ReadWriteLock closeLock = new ReentrantReadWriteLock();
   private boolean closed;
 
-  private ClipModel(
-      Path directory,
-      Layout layout,
-      ModelOptions options,
-      OrtEnvironment env,
-      OrtSession vision,
-      OrtSession text,
-      ClipTokenizer tokenizer,
-      ClipPreprocessor preprocessor,
-      ClipTowerIo.VisionIo visionIo,
-      ClipTowerIo.TextIo textIo,
-      int embeddingDim) {
+  private ClipModel(Path directory, ModelOptions options, ClipFiles.Parts parts) {
     this.directory = directory;
-    this.layout = layout;
+    this.layout = parts.layout();
     this.options = options;
-    this.env = env;
-    this.vision = vision;
-    this.text = text;
-    this.tokenizer = tokenizer;
-    this.preprocessor = preprocessor;
+    this.env = parts.env();
+    this.vision = parts.vision();
+    this.text = parts.text();
+    this.tokenizer = parts.tokenizer();
+    this.preprocessor = parts.preprocessor();
     this.visionPath = directory.resolve(layout.visionFile());
     this.textPath = directory.resolve(layout.textFile());
-    this.pixelInput = visionIo.input();
-    this.pixelType = visionIo.type();
-    this.imageOutput = visionIo.output();
-    this.idsInput = textIo.ids();
-    this.maskInput = textIo.mask();
-    this.tokenType = textIo.tokenType();
-    this.fixedTextLength = textIo.fixedLength() > 0;
-    this.textOutput = textIo.output();
-    this.embeddingDim = embeddingDim;
+    this.pixelInput = parts.visionIo().input();
+    this.pixelType = parts.visionIo().type();
+    this.imageOutput = parts.visionIo().output();
+    this.idsInput = parts.textIo().ids();
+    this.maskInput = parts.textIo().mask();
+    this.tokenType = parts.textIo().tokenType();
+    this.fixedTextLength = parts.textIo().fixedLength() > 0;
+    this.textOutput = parts.textIo().output();
+    this.embeddingDim = parts.embeddingDim();
   }
 
   /** Opens {@code directory} on the CPU with ONNX Runtime's default threads. */
@@ -161,119 +145,7 @@ public final class ClipModel implements AutoCloseable {
   public static ClipModel open(Path directory, ModelOptions options) throws IOException {
     Objects.requireNonNull(directory, "directory");
     Objects.requireNonNull(options, "options");
-    Layout layout = detectLayout(directory);
-    for (String required : List.of(TOKENIZER_JSON, ClipPreprocessor.CONFIG_FILE)) {
-      if (!Files.isRegularFile(directory.resolve(required))) {
-        throw new IllegalArgumentException(
-            "CLIP model directory "
-                + directory
-                + " has no "
-                + required
-                + " beside its ONNX files; it holds "
-                + listing(directory));
-      }
-    }
-    ClipPreprocessor preprocessor =
-        ClipPreprocessor.fromConfig(
-            directory.resolve(ClipPreprocessor.CONFIG_FILE),
-            ClipPreprocessor.Reference.TORCHVISION);
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    List<AutoCloseable> opened = new ArrayList<>();
-    try {
-      Path visionPath = directory.resolve(layout.visionFile());
-      Path textPath = directory.resolve(layout.textFile());
-      OrtSession vision = OrtSessions.create(env, visionPath, options);
-      opened.add(vision);
-      OrtSession text = OrtSessions.create(env, textPath, options);
-      opened.add(text);
-      ClipTowerIo.VisionIo visionIo = ClipTowerIo.VisionIo.of(vision, visionPath, preprocessor);
-      ClipTowerIo.TextIo textIo = ClipTowerIo.TextIo.of(text, textPath);
-      int imageDim = visionIo.dim();
-      int textDim = textIo.dim();
-      if (imageDim > 0 && textDim > 0 && imageDim != textDim) {
-        throw new IllegalArgumentException(
-            "CLIP towers disagree on the embedding size: "
-                + visionPath
-                + " gives "
-                + imageDim
-                + ", "
-                + textPath
-                + " gives "
-                + textDim);
-      }
-      ClipTokenizer tokenizer =
-          textIo.fixedLength() > 0
-              ? ClipTokenizer.open(directory, textIo.fixedLength())
-              : ClipTokenizer.open(directory);
-      opened.add(tokenizer);
-      return new ClipModel(
-          directory,
-          layout,
-          options,
-          env,
-          vision,
-          text,
-          tokenizer,
-          preprocessor,
-          visionIo,
-          textIo,
-          Math.max(imageDim, textDim));
-    } catch (OrtException e) {
-      closeAll(opened, e);
-      throw new IOException("cannot read the towers of " + directory + ": " + e.getMessage(), e);
-    } catch (IOException | RuntimeException e) {
-      closeAll(opened, e);
-      throw e;
-    }
-  }
-
-  private static Layout detectLayout(Path directory) throws IOException {
-    if (!Files.isDirectory(directory)) {
-      throw new IllegalArgumentException("CLIP model directory " + directory + " does not exist");
-    }
-    List<Layout> present = new ArrayList<>();
-    for (Layout layout : Layout.values()) {
-      if (Files.isRegularFile(directory.resolve(layout.visionFile()))
-          && Files.isRegularFile(directory.resolve(layout.textFile()))) {
-        present.add(layout);
-      }
-    }
-    if (present.size() == 1) {
-      return present.get(0);
-    }
-    String expected =
-        Stream.of(Layout.values())
-            .map(l -> l.visionFile() + " + " + l.textFile() + " (" + l + ")")
-            .collect(Collectors.joining(" or "));
-    throw new IllegalArgumentException(
-        "CLIP model directory "
-            + directory
-            + (present.isEmpty() ? " matches no layout" : " matches both layouts")
-            + ": expected "
-            + expected
-            + "; it holds "
-            + listing(directory));
-  }
-
-  private static String listing(Path directory) throws IOException {
-    try (Stream<Path> files = Files.list(directory)) {
-      List<String> names =
-          files
-              .map(p -> p.getFileName().toString() + (Files.isDirectory(p) ? "/" : ""))
-              .sorted()
-              .toList();
-      return names.isEmpty() ? "no files" : names.toString();
-    }
-  }
-
-  private static void closeAll(List<AutoCloseable> opened, Exception failure) {
-    for (int i = opened.size() - 1; i >= 0; i--) {
-      try {
-        opened.get(i).close();
-      } catch (Exception e) {
-        failure.addSuppressed(e);
-      }
-    }
+    return new ClipModel(directory, options, ClipFiles.load(directory, options));
   }
 
   /** The model directory. */
@@ -585,7 +457,7 @@ public final class ClipModel implements AutoCloseable {
       closed = true;
       List<AutoCloseable> owned = List.of(vision, text, tokenizer);
       IllegalStateException failure = new IllegalStateException("cannot close " + directory);
-      closeAll(new ArrayList<>(owned), failure);
+      ClipFiles.closeAll(new ArrayList<>(owned), failure);
       if (failure.getSuppressed().length > 0) {
         throw failure;
       }

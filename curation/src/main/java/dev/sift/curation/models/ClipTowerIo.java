@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
 /**
  * Which tensors of an exported CLIP tower Sift reads and feeds: input and output names, element
  * types, fixed text length and embedding width, found from the session's metadata so that Hugging
- * Face / Optimum and OpenCLIP exports both work. Stateless; used by {@link ClipModel} when it opens
+ * Face / Optimum and OpenCLIP exports both work. Stateless; used by {@link ClipFiles} when it opens
  * a model.
  */
 final class ClipTowerIo {
