@@ -31,9 +31,11 @@ import javax.imageio.stream.ImageInputStream;
  * ImageIO: raw samples ({@link ImageReader#readRaster}) converted here with libjpeg's fixed-point
  * YCbCr tables, so the result does not depend on whether an ImageIO plugin would apply an ICC
  * profile; both paths give the golden pixels bit for bit. Still WebP images are decoded by libwebp,
- * as Pillow does, when the system has it ({@link LibWebp}). Other formats go through ImageIO
- * (TwelveMonkeys for WebP) and are read from the raster, never through {@code getRGB}, which would
- * colour-convert grey and ICC images.
+ * as Pillow does, when the system has it ({@link LibWebp}). PNGs (anything with the 8-byte PNG
+ * signature) are decoded by Sift's own {@link PngDecoder}, which follows Pillow's PNG plugin in its
+ * pixels and in what it accepts or refuses, and never fall back to ImageIO. Other formats go
+ * through ImageIO (TwelveMonkeys for WebP) and are read from the raster, never through {@code
+ * getRGB}, which would colour-convert grey and ICC images.
  *
  * <p>Immutable and thread-safe: every call opens its own reader. Serialisable to executors.
  */
@@ -92,6 +94,10 @@ public final class ImageDecoder implements Serializable {
   public RgbImage decode(byte[] bytes) throws ImageDecodeException {
     if (bytes == null || bytes.length == 0) {
       throw new ImageDecodeException("no image bytes");
+    }
+    if (ImageMagic.isPng(bytes)) {
+      // Pillow's decisions as well as its pixels: a PNG this decoder refuses, Pillow refuses too.
+      return PngDecoder.decode(bytes, maxPixels);
     }
     RgbImage natively = decodeNatively(bytes);
     if (natively != null) {
@@ -179,7 +185,8 @@ public final class ImageDecoder implements Serializable {
       for (int y = 0; y < h; y++) {
         raster.getSamples(0, y, w, 1, 0, idx);
         for (int x = 0, o = 3 * y * w; x < w; x++, o += 3) {
-          // Pillow's palettes are padded with black; an index past a short palette reads black.
+          // An index past a short palette reads black here. (For PNG, which no longer comes
+          // here, Pillow 9.4 reads its grey ramp instead: see PngDecoder.)
           int i = idx[x];
           if (i < size) {
             out[o] = r[i];
@@ -194,8 +201,8 @@ public final class ImageDecoder implements Serializable {
     int colours = cm.getNumColorComponents();
     boolean wide = raster.getTransferType() == DataBuffer.TYPE_USHORT;
     if (csType == ColorSpace.TYPE_GRAY && colours == 1) {
-      // Pillow opens 16-bit grey as mode I;16 and clips it to 255 on the way to RGB, but keeps the
-      // high byte of 16-bit grey+alpha (LA;16B) and of 16-bit RGB.
+      // What Pillow does with 16-bit PNGs (which PngDecoder now decodes): grey (its mode I) is
+      // clipped to 255 on the way to RGB, grey+alpha (LA;16B) and RGB keep the high byte.
       boolean clip16 = wide && !cm.hasAlpha();
       int bands = raster.getNumBands();
       for (int y = 0; y < h; y++) {

@@ -2,7 +2,8 @@ package dev.sift.curation.image;
 
 /**
  * An image's format from its first bytes (its magic number), for code that needs the format without
- * decoding: the WebP fast path and WebDataset member extensions. Stateless and thread-safe.
+ * decoding: the native PNG and WebP paths and WebDataset member extensions. Stateless and
+ * thread-safe.
  */
 public final class ImageMagic {
   private ImageMagic() {}
@@ -28,6 +29,19 @@ public final class ImageMagic {
       return "bmp";
     }
     return null;
+  }
+
+  /** Whether {@code b} starts with the whole 8-byte PNG signature (Pillow's and ImageIO's test). */
+  public static boolean isPng(byte[] b) {
+    return b.length >= 8
+        && (b[0] & 0xFF) == 0x89
+        && b[1] == 'P'
+        && b[2] == 'N'
+        && b[3] == 'G'
+        && b[4] == '\r'
+        && b[5] == '\n'
+        && b[6] == 0x1A
+        && b[7] == '\n';
   }
 
   /** Whether {@code b} starts like a WebP file ({@code RIFF....WEBP}). */
