@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -42,12 +41,14 @@ class InputContractTest extends SparkTestBase {
   }
 
   private SiftRun curate(Path input, String... sets) {
-    List<String> args = new ArrayList<>(List.of("curate", "--input", input.toString()));
-    args.addAll(List.of("--output", tmp.resolve("out-" + input.getFileName()).toString()));
-    for (String s : sets) {
-      args.addAll(List.of("--set", s));
-    }
-    return SiftRun.of(args.toArray(String[]::new));
+    return SiftRun.of(
+        List.of(
+            "curate",
+            "--input",
+            input.toString(),
+            "--output",
+            tmp.resolve("out-" + input.getFileName()).toString()),
+        sets);
   }
 
   private Dataset<Row> output(Path input, String part) {

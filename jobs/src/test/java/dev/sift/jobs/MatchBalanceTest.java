@@ -33,23 +33,18 @@ class MatchBalanceTest extends SparkTestBase {
   static Path curated;
 
   static SiftRun run(String command, String input, Path out, String... sets) {
-    List<String> args =
-        new java.util.ArrayList<>(
-            List.of(
-                command,
-                "--config",
-                repo("conf/sample-text.conf").toString(),
-                "--input",
-                input,
-                "--output",
-                out.toString(),
-                "--set",
-                "sift.match.metadata=" + LIST));
-    for (String s : sets) {
-      args.add("--set");
-      args.add(s);
-    }
-    return SiftRun.of(args.toArray(String[]::new));
+    return SiftRun.of(
+        List.of(
+            command,
+            "--config",
+            repo("conf/sample-text.conf").toString(),
+            "--input",
+            input,
+            "--output",
+            out.toString(),
+            "--set",
+            "sift.match.metadata=" + LIST),
+        sets);
   }
 
   @BeforeAll

@@ -50,24 +50,19 @@ class MultilingualDetectionTest extends SparkTestBase {
   }
 
   private static SiftRun match(Path input, Path out, String... extra) {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "match",
-                "--input",
-                input.toString(),
-                "--output",
-                out.toString(),
-                "--set",
-                "sift.match.metadata=" + lists,
-                "--set",
-                // Four languages keep the detector's models small in the test JVM.
-                "sift.match.detect.languages=en,de,fr,ja"));
-    for (String e : extra) {
-      args.add("--set");
-      args.add(e);
-    }
-    return SiftRun.of(args.toArray(String[]::new));
+    return SiftRun.of(
+        List.of(
+            "match",
+            "--input",
+            input.toString(),
+            "--output",
+            out.toString(),
+            "--set",
+            "sift.match.metadata=" + lists,
+            "--set",
+            // Four languages keep the detector's models small in the test JVM.
+            "sift.match.detect.languages=en,de,fr,ja"),
+        extra);
   }
 
   private static Map<String, Row> rows(Path out) {

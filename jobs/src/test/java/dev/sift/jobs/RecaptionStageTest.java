@@ -12,7 +12,6 @@ import dev.sift.curation.models.Generation;
 import dev.sift.curation.models.ModelOptions;
 import dev.sift.udfs.SparkTestBase;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -31,8 +30,8 @@ class RecaptionStageTest extends SparkTestBase {
   static Path rescued;
 
   static SiftRun run(String command, Path out, String... sets) {
-    List<String> args =
-        new ArrayList<>(
+    SiftRun r =
+        SiftRun.of(
             List.of(
                 command,
                 "--config",
@@ -44,12 +43,8 @@ class RecaptionStageTest extends SparkTestBase {
                 "--set",
                 "sift.score.model=" + CLIP,
                 "--set",
-                "sift.recaption.model=" + CAPTIONER));
-    for (String s : sets) {
-      args.add("--set");
-      args.add(s);
-    }
-    SiftRun r = SiftRun.of(args.toArray(String[]::new));
+                "sift.recaption.model=" + CAPTIONER),
+            sets);
     assertThat(r.exitCode()).as(r.toString()).isZero();
     return r;
   }

@@ -118,23 +118,18 @@ class ScoreStageTest extends SparkTestBase {
 
   /** A curate run of the sample with the tiny model that should stop at start-up. */
   private static SiftRun startUp(String name, String... sets) {
-    List<String> args =
-        new java.util.ArrayList<>(
-            List.of(
-                "curate",
-                "--config",
-                repo("conf/sample-score.conf").toString(),
-                "--input",
-                repo("data/sample/sample.parquet").toString(),
-                "--output",
-                tmp.resolve(name).toString(),
-                "--set",
-                "sift.score.model=" + MODEL));
-    for (String set : sets) {
-      args.add("--set");
-      args.add(set);
-    }
-    return SiftRun.of(args.toArray(String[]::new));
+    return SiftRun.of(
+        List.of(
+            "curate",
+            "--config",
+            repo("conf/sample-score.conf").toString(),
+            "--input",
+            repo("data/sample/sample.parquet").toString(),
+            "--output",
+            tmp.resolve(name).toString(),
+            "--set",
+            "sift.score.model=" + MODEL),
+        sets);
   }
 
   @Test

@@ -24,24 +24,30 @@ public record SiftRun(int exitCode, String out, String err) {
     return new SiftRun(code, out.toString(), err.toString());
   }
 
+  /** Runs {@code sift args...} with {@code --set entry} appended for each of {@code sets}. */
+  public static SiftRun of(List<String> args, String... sets) {
+    List<String> all = new ArrayList<>(args);
+    for (String s : sets) {
+      all.add("--set");
+      all.add(s);
+    }
+    return of(all.toArray(String[]::new));
+  }
+
   /**
    * {@code sift curate} of WebDataset shards {@code input} into {@code out}, with more settings.
    */
   public static SiftRun curateWebDataset(String input, Path out, String... sets) {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "curate",
-                "--input",
-                input,
-                "--output",
-                out.toString(),
-                "--set",
-                "sift.input.format=webdataset"));
-    for (String s : sets) {
-      args.addAll(List.of("--set", s));
-    }
-    return of(args.toArray(String[]::new));
+    return of(
+        List.of(
+            "curate",
+            "--input",
+            input,
+            "--output",
+            out.toString(),
+            "--set",
+            "sift.input.format=webdataset"),
+        sets);
   }
 
   /** The manifest of an output directory. */

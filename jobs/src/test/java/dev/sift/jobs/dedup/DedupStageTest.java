@@ -58,8 +58,8 @@ class DedupStageTest extends SparkTestBase {
   }
 
   static SiftRun curate(Path out, String... sets) {
-    List<String> args =
-        new ArrayList<>(
+    SiftRun r =
+        SiftRun.of(
             List.of(
                 "curate",
                 "--input",
@@ -71,12 +71,8 @@ class DedupStageTest extends SparkTestBase {
                 "--set",
                 "sift.report.enabled=false",
                 "--set",
-                "sift.dedup.enabled=true"));
-    for (String s : sets) {
-      args.add("--set");
-      args.add(s);
-    }
-    SiftRun r = SiftRun.of(args.toArray(String[]::new));
+                "sift.dedup.enabled=true"),
+            sets);
     assertThat(r.exitCode()).as(r.toString()).isZero();
     return r;
   }

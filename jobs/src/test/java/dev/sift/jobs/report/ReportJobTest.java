@@ -32,8 +32,8 @@ class ReportJobTest extends SparkTestBase {
   }
 
   static void curate(Path dir, String... sets) {
-    java.util.List<String> args =
-        new java.util.ArrayList<>(
+    SiftRun r =
+        SiftRun.of(
             java.util.List.of(
                 "curate",
                 "--config",
@@ -45,12 +45,8 @@ class ReportJobTest extends SparkTestBase {
                 "--set",
                 "sift.score.model=" + repo("curation/src/test/resources/fixtures/tiny-clip"),
                 "--set",
-                "sift.match.metadata=" + repo("data/metaclip/metadata_proxy_wordnet30.json")));
-    for (String s : sets) {
-      args.add("--set");
-      args.add(s);
-    }
-    SiftRun r = SiftRun.of(args.toArray(String[]::new));
+                "sift.match.metadata=" + repo("data/metaclip/metadata_proxy_wordnet30.json")),
+            sets);
     assertThat(r.exitCode()).as(r.toString()).isZero();
   }
 
