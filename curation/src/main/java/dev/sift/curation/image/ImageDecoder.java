@@ -27,15 +27,16 @@ import javax.imageio.stream.ImageInputStream;
  *
  * <p>JPEGs are decoded by libjpeg-turbo when the system has it ({@link TurboJpeg}): Pillow's own
  * library with Pillow's settings (accurate integer IDCT, fancy upsampling), so pixels are Pillow's,
- * at native speed. CMYK JPEGs, JPEGs TurboJPEG refuses or warns about, and machines without it take
- * ImageIO: raw samples ({@link ImageReader#readRaster}) converted here with libjpeg's fixed-point
- * YCbCr tables, so the result does not depend on whether an ImageIO plugin would apply an ICC
- * profile; both paths give the golden pixels bit for bit. Still WebP images are decoded by libwebp,
- * as Pillow does, when the system has it ({@link LibWebp}). PNGs (anything with the 8-byte PNG
- * signature) are decoded by Sift's own {@link PngDecoder}, which follows Pillow's PNG plugin in its
- * pixels and in what it accepts or refuses, and never fall back to ImageIO. Other formats go
- * through ImageIO (TwelveMonkeys for WebP) and are read from the raster, never through {@code
- * getRGB}, which would colour-convert grey and ICC images.
+ * at native speed; CMYK and YCCK JPEGs come out as libjpeg's CMYK and are converted with Pillow's
+ * arithmetic. JPEGs TurboJPEG refuses or warns about, and machines without it, take ImageIO: raw
+ * samples ({@link ImageReader#readRaster}) converted here with libjpeg's fixed-point YCbCr tables,
+ * so the result does not depend on whether an ImageIO plugin would apply an ICC profile; both paths
+ * give the golden pixels bit for bit. Still WebP images are decoded by libwebp, as Pillow does,
+ * when the system has it ({@link LibWebp}). PNGs (anything with the 8-byte PNG signature) are
+ * decoded by Sift's own {@link PngDecoder}, which follows Pillow's PNG plugin in its pixels and in
+ * what it accepts or refuses, and never fall back to ImageIO. Other formats go through ImageIO
+ * (TwelveMonkeys for WebP) and are read from the raster, never through {@code getRGB}, which would
+ * colour-convert grey and ICC images.
  *
  * <p>Immutable and thread-safe: every call opens its own reader. Serialisable to executors.
  */
@@ -69,7 +70,7 @@ public final class ImageDecoder implements Serializable {
    * shorter side is decoded at 1/2, 1/4 or 1/8 scale in the DCT domain (libjpeg-turbo), keeping the
    * shorter side at least {@code fastJpegShortSide}; the preprocessor's resize does the rest.
    * Pixels then differ a little from the exact decode (the scaled IDCT is a different filter);
-   * other formats, CMYK JPEGs, and machines without libturbojpeg decode exactly.
+   * other formats and machines without libturbojpeg decode exactly.
    *
    * @param fastJpegShortSide the model's input size (224 for CLIP ViT-B); 0 decodes exactly
    */

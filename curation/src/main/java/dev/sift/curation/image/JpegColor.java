@@ -179,6 +179,25 @@ final class JpegColor {
     return new RgbImage(w, h, out);
   }
 
+  /**
+   * Pillow's RGB for libjpeg's CMYK output ({@code JCS_CMYK}, four bytes a pixel, YCCK already
+   * converted by libjpeg): Pillow reads it as {@code CMYK;I}, inverting every channel, then applies
+   * {@code cmyk2rgb}.
+   */
+  static byte[] libjpegCmykToRgb(byte[] cmyk) {
+    byte[] out = new byte[cmyk.length / 4 * 3];
+    for (int i = 0, o = 0; i < cmyk.length; i += 4, o += 3) {
+      cmykToRgb(
+          out,
+          o,
+          255 - (cmyk[i] & 0xff),
+          255 - (cmyk[i + 1] & 0xff),
+          255 - (cmyk[i + 2] & 0xff),
+          255 - (cmyk[i + 3] & 0xff));
+    }
+    return out;
+  }
+
   /** Pillow's {@code cmyk2rgb}: each channel is {@code (255 - K) * (255 - C) / 255}, rounded. */
   private static void cmykToRgb(byte[] out, int o, int c, int m, int y, int k) {
     int nk = 255 - k;

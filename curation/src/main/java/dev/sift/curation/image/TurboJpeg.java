@@ -17,6 +17,7 @@ import com.sun.jna.ptr.IntByReference;
  */
 final class TurboJpeg {
   private static final int TJPF_RGB = 0;
+  private static final int TJPF_CMYK = 11;
   private static final int TJFLAG_ACCURATEDCT = 4096;
   private static final int TJCS_CMYK = 3;
   private static final int TJCS_YCCK = 4;
@@ -78,8 +79,9 @@ final class TurboJpeg {
 
   /**
    * Decodes {@code jpeg} at the smallest of the scales 1/8, 1/4, 1/2, 1 whose shorter side is still
-   * at least {@code minShortSide}, or returns null when TurboJPEG cannot give RGB for it (CMYK and
-   * YCCK JPEGs: the exact decoder converts those as Pillow does).
+   * at least {@code minShortSide}. CMYK and YCCK JPEGs are decoded to libjpeg's CMYK (YCCK
+   * converted by the library, as for Pillow) and turned into RGB with Pillow's arithmetic ({@link
+   * JpegColor#libjpegCmykToRgb}).
    *
    * @throws ImageDecodeException for bytes TurboJPEG cannot decode, or a size above {@code
    *     maxPixels}
@@ -104,23 +106,30 @@ final class TurboJpeg {
         throw new ImageDecodeException(
             "image size " + width + "x" + height + " outside 1.." + maxPixels + " pixels");
       }
-      if (colorspace.getValue() == TJCS_CMYK || colorspace.getValue() == TJCS_YCCK) {
-        return null;
-      }
+      boolean cmyk = colorspace.getValue() == TJCS_CMYK || colorspace.getValue() == TJCS_YCCK;
       int denominator = scale(width, height, minShortSide);
       // TurboJPEG rounds scaled sizes up: ceil(size * 1 / d).
       int sw = (width + denominator - 1) / denominator;
       int sh = (height + denominator - 1) / denominator;
-      byte[] rgb = new byte[sw * sh * 3];
+      int channels = cmyk ? 4 : 3;
+      byte[] pixels = new byte[sw * sh * channels];
       int rc =
           LIB.tjDecompress2(
-              handle, jpeg, jpeg.length, rgb, sw, sw * 3, sh, TJPF_RGB, TJFLAG_ACCURATEDCT);
+              handle,
+              jpeg,
+              jpeg.length,
+              pixels,
+              sw,
+              sw * channels,
+              sh,
+              cmyk ? TJPF_CMYK : TJPF_RGB,
+              TJFLAG_ACCURATEDCT);
       if (rc != 0) {
         String why = LIB.tjGetErrorStr2(handle);
         // Warnings (e.g. premature end of data) come back as -1 too; corrupt data is an error.
         throw new ImageDecodeException("JPEG data: " + why);
       }
-      return new RgbImage(sw, sh, rgb);
+      return new RgbImage(sw, sh, cmyk ? JpegColor.libjpegCmykToRgb(pixels) : pixels);
     } finally {
       LIB.tjDestroy(handle);
     }

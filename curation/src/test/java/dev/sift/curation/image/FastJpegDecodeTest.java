@@ -71,7 +71,30 @@ class FastJpegDecodeTest {
   }
 
   @Test
-  void cmykAndNonJpegAndBrokenBytesFallBackToTheExactDecoder() throws Exception {
+  void cmykJpegsDecodeThroughLibjpegTurboWithTheImageIoPathsPixels() throws Exception {
+    byte[] bytes = ClipPreprocessorTest.resource("/fixtures/images/cmyk_400x300.jpg");
+    RgbImage turbo = TurboJpeg.decodeScaled(bytes, Integer.MAX_VALUE, Long.MAX_VALUE);
+    RgbImage imageIo;
+    try (var in = new com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream(bytes)) {
+      var reader = javax.imageio.ImageIO.getImageReaders(in).next();
+      reader.setInput(in);
+      imageIo = JpegColor.toRgb(reader.readRaster(0, null), JpegColor.Header.parse(bytes));
+      reader.dispose();
+    }
+    assertThat(turbo).isNotNull();
+    assertThat(turbo.width()).isEqualTo(400);
+    assertThat(turbo.rgb()).isEqualTo(imageIo.rgb());
+    // Scaled in the DCT domain like any JPEG: half size, close to the exact decode once resized.
+    RgbImage half = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS, 100).decode(bytes);
+    assertThat(half.width()).isEqualTo(200);
+    assertThat(half.height()).isEqualTo(150);
+    ClipPreprocessor p = ClipPreprocessor.openAiClip224();
+    assertThat(ClipPreprocessorTest.Diff.of(p.preprocess(half), p.preprocess(turbo)).mean())
+        .isLessThanOrEqualTo(FAST_MEAN_TOLERANCE);
+  }
+
+  @Test
+  void smallJpegsNonJpegsAndBrokenBytesDecodeExactlyInFastMode() throws Exception {
     for (String image : new String[] {"cmyk_400x300.jpg", "palette_256x256.png"}) {
       byte[] bytes = ClipPreprocessorTest.resource("/fixtures/images/" + image);
       RgbImage a = fast.decode(bytes);
