@@ -220,53 +220,59 @@ public final class CurateJob {
     List<Map<String, Object>> models = pipeline.check(input);
     Dataset<Row> tagged = pipeline.build().persist(StorageLevel.MEMORY_AND_DISK());
     Map<String, Object> fromStages;
-    try (ProgressReporter progress =
-        new ProgressReporter(spark, pipeline.counters(), conf.get(SiftKeys.PROGRESS_INTERVAL))) {
-      spark.sparkContext().setJobDescription("sift " + command.label() + ": stages and write");
-      out.writeRows(
-          tagged,
-          conf.get(SiftKeys.OUTPUT_IMAGE_BYTES),
-          conf.get(SiftKeys.OUTPUT_FORMAT) == SiftKeys.OutputFormat.WEBDATASET
-              ? conf.get(SiftKeys.OUTPUT_SHARD_SIZE)
-              : 0);
-      PipelineStage.ConceptCounts conceptCounts = pipeline.conceptCounts();
-      out.writeConceptCounts(
-          tagged,
-          conceptCounts != PipelineStage.ConceptCounts.NONE,
-          conceptCounts == PipelineStage.ConceptCounts.PER_LANGUAGE);
-      fromStages = pipeline.manifest(tagged);
-      progress.log();
+    long tWritten;
+    long inputRows;
+    long accepted;
+    long rejectedRows = 0;
+    Map<String, Long> byReason = new TreeMap<>();
+    Map<String, Map<String, Long>> byStage = new TreeMap<>();
+    try {
+      try (ProgressReporter progress =
+          new ProgressReporter(spark, pipeline.counters(), conf.get(SiftKeys.PROGRESS_INTERVAL))) {
+        spark.sparkContext().setJobDescription("sift " + command.label() + ": stages and write");
+        out.writeRows(
+            tagged,
+            conf.get(SiftKeys.OUTPUT_IMAGE_BYTES),
+            conf.get(SiftKeys.OUTPUT_FORMAT) == SiftKeys.OutputFormat.WEBDATASET
+                ? conf.get(SiftKeys.OUTPUT_SHARD_SIZE)
+                : 0);
+        PipelineStage.ConceptCounts conceptCounts = pipeline.conceptCounts();
+        out.writeConceptCounts(
+            tagged,
+            conceptCounts != PipelineStage.ConceptCounts.NONE,
+            conceptCounts == PipelineStage.ConceptCounts.PER_LANGUAGE);
+        progress.log();
+      }
+      tWritten = System.nanoTime();
+
+      spark.sparkContext().setJobDescription("sift " + command.label() + ": counts");
+      inputRows = input.rows().count();
+      accepted = OutputWriter.readAccepted(spark, out.root()).count();
+      Dataset<Row> rejected = spark.read().parquet(out.path(OutputWriter.REJECTED));
+      for (Row r :
+          rejected
+              .groupBy(col(Columns.REJECT_STAGE), col(Columns.REJECT_REASON))
+              .count()
+              .collectAsList()) {
+        long n = r.getLong(2);
+        byReason.merge(r.getString(1), n, Long::sum);
+        byStage
+            .computeIfAbsent(r.getString(0), k -> new TreeMap<>())
+            .merge(r.getString(1), n, Long::sum);
+        rejectedRows += n;
+      }
+      if (accepted + rejectedRows != inputRows) {
+        throw new IllegalStateException(
+            String.format(
+                "row invariant broken: accepted %d + rejected %d != input %d; the output at %s is"
+                    + " incomplete and has no manifest",
+                accepted, rejectedRows, inputRows, out.root()));
+      }
+      // Stages that report a count of their rejections read it from the counts just made.
+      fromStages = pipeline.manifest(tagged, byReason);
     } finally {
       tagged.unpersist(false);
       pipeline.release();
-    }
-    long tWritten = System.nanoTime();
-
-    spark.sparkContext().setJobDescription("sift " + command.label() + ": counts");
-    long inputRows = input.rows().count();
-    long accepted = OutputWriter.readAccepted(spark, out.root()).count();
-    Dataset<Row> rejected = spark.read().parquet(out.path(OutputWriter.REJECTED));
-    Map<String, Long> byReason = new TreeMap<>();
-    Map<String, Map<String, Long>> byStage = new TreeMap<>();
-    long rejectedRows = 0;
-    for (Row r :
-        rejected
-            .groupBy(col(Columns.REJECT_STAGE), col(Columns.REJECT_REASON))
-            .count()
-            .collectAsList()) {
-      long n = r.getLong(2);
-      byReason.merge(r.getString(1), n, Long::sum);
-      byStage
-          .computeIfAbsent(r.getString(0), k -> new TreeMap<>())
-          .merge(r.getString(1), n, Long::sum);
-      rejectedRows += n;
-    }
-    if (accepted + rejectedRows != inputRows) {
-      throw new IllegalStateException(
-          String.format(
-              "row invariant broken: accepted %d + rejected %d != input %d; the output at %s is"
-                  + " incomplete and has no manifest",
-              accepted, rejectedRows, inputRows, out.root()));
     }
     long tCounted = System.nanoTime();
 

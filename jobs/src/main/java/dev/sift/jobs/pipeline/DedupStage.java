@@ -276,11 +276,7 @@ public final class DedupStage implements PipelineStage {
       ref.put("images", reference.hashes().size());
       ref.put("embedded", reference.embeddings() == null ? 0 : reference.embeddings().size());
       ref.put("undecodable", reference.undecodable());
-      ref.put(
-          "removed",
-          written
-              .where(col(Columns.REJECT_REASON).equalTo(Reject.REFERENCE_OVERLAP.code()))
-              .count());
+      ref.put("removed", ctx.rejectedByReason().getOrDefault(Reject.REFERENCE_OVERLAP.code(), 0L));
       dedup.put("reference", ref);
     }
     Map<String, Object> section = new LinkedHashMap<>();

@@ -169,10 +169,11 @@ public final class Pipeline {
   }
 
   /**
-   * The stages' sections of the manifest, in stage order, from the written rows (still cached):
-   * maps under the same top-level key are merged.
+   * The stages' sections of the manifest, in stage order, from the written rows (still cached) and
+   * the run's rejected rows by reason as written: maps under the same top-level key are merged.
    */
-  public Map<String, Object> manifest(Dataset<Row> written) {
+  public Map<String, Object> manifest(Dataset<Row> written, Map<String, Long> rejectedByReason) {
+    ctx.rejectedByReason(rejectedByReason);
     Map<String, Object> sections = new LinkedHashMap<>();
     for (PipelineStage stage : running) {
       Map<String, Object> part = stage.manifest(written, ctx);

@@ -29,6 +29,7 @@ public final class StageContext {
   private InputReader.Input input;
   private ConceptSource concepts;
   private Dataset<Row> priorConceptCounts;
+  private Map<String, Long> rejectedByReason = Map.of();
 
   StageContext(
       SparkSession spark,
@@ -103,6 +104,18 @@ public final class StageContext {
 
   void priorConceptCounts(Dataset<Row> counts) {
     this.priorConceptCounts = counts;
+  }
+
+  /**
+   * The run's rejected rows by {@code reject_reason}, counted from the written output; empty until
+   * the rows are written, so only {@link PipelineStage#manifest} may ask.
+   */
+  public Map<String, Long> rejectedByReason() {
+    return rejectedByReason;
+  }
+
+  void rejectedByReason(Map<String, Long> counts) {
+    this.rejectedByReason = Map.copyOf(counts);
   }
 
   /**

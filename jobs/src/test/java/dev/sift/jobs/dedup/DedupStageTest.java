@@ -382,5 +382,9 @@ class DedupStageTest extends SparkTestBase {
     JsonNode m = SiftRun.manifest(out);
     assertThat(m.at("/dedup/reference/images").asLong()).isEqualTo(1);
     assertThat(m.at("/dedup/reference/undecodable").asLong()).isEqualTo(1);
+    assertThat(m.at("/dedup/reference/removed").isNumber()).isTrue();
+    assertThat(m.at("/dedup/reference/removed").asLong())
+        .isEqualTo(m.at("/counts/rejected_by_reason/reference_overlap").asLong())
+        .isEqualTo(1);
   }
 }
