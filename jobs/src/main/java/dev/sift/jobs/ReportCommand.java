@@ -44,11 +44,10 @@ final class ReportCommand implements Callable<Integer> {
     SparkSession existing = SparkSession.getActiveSession().getOrElse(() -> null);
     SparkSession spark = existing != null ? existing : Sift.createSession(conf, "report");
     try {
-      var manifest = ReportJob.readManifest(spark, dir);
-      if (baseline != null) {
-        ReportJob.readManifest(spark, baseline);
-      }
-      ReportJob.write(spark, dir, baseline, ReportJob.Options.of(manifest, conf));
+      // Both manifests are read first, so a missing one fails before any report work.
+      ReportJob.Run run = ReportJob.Run.read(spark, dir);
+      ReportJob.Run base = baseline == null ? null : ReportJob.Run.read(spark, baseline);
+      ReportJob.write(spark, run, base, ReportJob.Options.of(run.manifest(), conf));
       PrintWriter out = spec.commandLine().getOut();
       out.printf("sift report: %s/%s%n", dir, ReportJob.DIR);
       out.printf("  json: %s/%s/%s%n", dir, ReportJob.DIR, ReportJob.JSON_FILE);

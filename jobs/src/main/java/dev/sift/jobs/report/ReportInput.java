@@ -31,15 +31,16 @@ record ReportInput(
     Dataset<Row> rejected,
     Dataset<Row> conceptCounts) {
 
-  /** The input of {@code dir}; exit 2 when it has no manifest. */
-  static ReportInput open(SparkSession spark, String dir, ReportJob.Options options) {
+  /** The input of a run whose manifest has been read. */
+  static ReportInput open(SparkSession spark, ReportJob.Run run, ReportJob.Options options) {
+    String dir = run.dir();
     List<String> batches = committedBatches(spark, dir);
     if (batches == null) {
       return new ReportInput(
           spark,
           dir,
           options,
-          ReportJob.readManifest(spark, dir),
+          run.manifest(),
           OutputWriter.readAccepted(spark, dir),
           spark.read().parquet(new Path(dir, OutputWriter.REJECTED).toString()),
           spark.read().parquet(new Path(dir, OutputWriter.CONCEPT_COUNTS).toString()));
@@ -66,7 +67,7 @@ record ReportInput(
         spark,
         dir,
         options,
-        cumulativeManifest(spark, batches),
+        run.manifest(),
         accepted,
         spark.read().option("mergeSchema", "true").parquet(parts(batches, OutputWriter.REJECTED)),
         summed);

@@ -130,10 +130,27 @@ public final class ReportJob {
    * ones.
    */
   public static Report write(SparkSession spark, String dir, String baseline, Options options) {
-    Report report = build(spark, dir, baseline, options);
-    writeText(spark, new Path(new Path(dir, DIR), JSON_FILE), ReportJson.write(report));
-    writeText(spark, new Path(new Path(dir, DIR), HTML_FILE), ReportPage.render(report));
+    return write(
+        spark, Run.read(spark, dir), baseline == null ? null : Run.read(spark, baseline), options);
+  }
+
+  /** {@link #write(SparkSession, String, String, Options)} for manifests the caller has read. */
+  public static Report write(SparkSession spark, Run run, Run baseline, Options options) {
+    Report report = build(spark, run, baseline, options);
+    writeText(spark, new Path(new Path(run.dir(), DIR), JSON_FILE), ReportJson.write(report));
+    writeText(spark, new Path(new Path(run.dir(), DIR), HTML_FILE), ReportPage.render(report));
     return report;
+  }
+
+  /**
+   * An output directory and its manifest ({@link #readManifest}: an append-mode output's is the
+   * combination of its committed batches'), read once per report.
+   */
+  public record Run(String dir, JsonNode manifest) {
+    /** Reads {@code dir}'s manifest; exit 2 naming it when missing. */
+    public static Run read(SparkSession spark, String dir) {
+      return new Run(dir, readManifest(spark, dir));
+    }
   }
 
   /**
@@ -142,8 +159,14 @@ public final class ReportJob {
    * that read it, so their order is free.
    */
   public static Report build(SparkSession spark, String dir, String baseline, Options options) {
-    spark.sparkContext().setJobDescription("sift report: " + dir);
-    ReportInput in = ReportInput.open(spark, dir, options);
+    return build(
+        spark, Run.read(spark, dir), baseline == null ? null : Run.read(spark, baseline), options);
+  }
+
+  /** {@link #build(SparkSession, String, String, Options)} for manifests the caller has read. */
+  public static Report build(SparkSession spark, Run run, Run baseline, Options options) {
+    spark.sparkContext().setJobDescription("sift report: " + run.dir());
+    ReportInput in = ReportInput.open(spark, run, options);
     ScoreSection.Summary scores = ScoreSection.build(in);
     Report report =
         new Report(
