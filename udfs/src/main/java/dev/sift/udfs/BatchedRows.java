@@ -38,6 +38,7 @@ final class BatchedRows implements Iterator<Row> {
     if (!ready.hasNext() && !reported) {
       reported = true;
       metrics.decode(batches.workNanos(), batches.waitNanos());
+      metrics.taskEnded(System.currentTimeMillis());
     }
     return ready.hasNext();
   }

@@ -44,6 +44,7 @@ final class ModelTask {
     this.gpuConcurrency = gpuConcurrency;
     this.metrics = metrics;
     metrics.device(TaskDevice.describe(options));
+    metrics.taskStarted(System.currentTimeMillis());
   }
 
   /** The model options for this task: CUDA on the GPU Spark assigned, else the CPU. */

@@ -11,9 +11,10 @@ import org.apache.spark.util.LongAccumulator;
 
 /**
  * What a model stage did, for the manifest: batches, time decoding (summed over decode threads),
- * time the model waited for decoded images, time in the model, and the device every executor used.
- * Backed by Spark accumulators: figures of retried tasks count twice, so they describe work done,
- * never the row counts of the contract.
+ * time the model waited for decoded images, time in the model, the wall time from its first task's
+ * start to its last task's end, and the device every executor used. Backed by Spark accumulators:
+ * figures of retried tasks count twice, so they describe work done, never the row counts of the
+ * contract.
  *
  * <p>Serialisable; created on the driver, added to on executors.
  */
@@ -26,6 +27,8 @@ public final class ScoreMetrics implements Serializable {
   private final LongAccumulator waitNanos;
   private final LongAccumulator inferenceNanos;
   private final CollectionAccumulator<String> devices;
+  private final CollectionAccumulator<Long> starts;
+  private final CollectionAccumulator<Long> ends;
 
   public ScoreMetrics(SparkContext sc, String stage) {
     this.batches = sc.longAccumulator("sift." + stage + ".batches");
@@ -34,6 +37,22 @@ public final class ScoreMetrics implements Serializable {
     this.waitNanos = sc.longAccumulator("sift." + stage + ".decode_wait_ns");
     this.inferenceNanos = sc.longAccumulator("sift." + stage + ".inference_ns");
     this.devices = sc.collectionAccumulator("sift." + stage + ".devices");
+    this.starts = sc.collectionAccumulator("sift." + stage + ".task_starts");
+    this.ends = sc.collectionAccumulator("sift." + stage + ".task_ends");
+  }
+
+  /**
+   * A task of the stage started (executor side, wall-clock milliseconds). Spark runs the stages
+   * before and after it in the same task, so the span from the first start to the last end is the
+   * time the rows spent in the job that scored them, reading and writing included.
+   */
+  public void taskStarted(long epochMillis) {
+    starts.add(epochMillis);
+  }
+
+  /** A task of the stage handed out its last row (executor side, wall-clock milliseconds). */
+  public void taskEnded(long epochMillis) {
+    ends.add(epochMillis);
   }
 
   /** One model batch of {@code n} rows that took {@code nanos} in the model (executor side). */
@@ -62,6 +81,14 @@ public final class ScoreMetrics implements Serializable {
     m.put("decode_seconds", seconds(decodeNanos.value()));
     m.put("decode_wait_seconds", seconds(waitNanos.value()));
     m.put("inference_seconds", seconds(inferenceNanos.value()));
+    List<Long> s = starts.value();
+    List<Long> e = ends.value();
+    if (!s.isEmpty() && !e.isEmpty()) {
+      // From the first task's start to the last one's end: the stage's wall time in its job.
+      m.put(
+          "task_span_seconds",
+          Math.round(java.util.Collections.max(e) - java.util.Collections.min(s)) / 1e3);
+    }
     List<String> seen = devices.value();
     m.put("devices", List.copyOf(new TreeSet<>(seen)));
     return m;

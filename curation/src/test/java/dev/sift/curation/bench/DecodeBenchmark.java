@@ -10,8 +10,8 @@ import java.util.Locale;
 
 /**
  * Decode + CLIP preprocessing speed on the calling thread, the way {@code
- * scripts/reference/pil_reference.py} measures PIL: the files are read into memory, every one is
- * decoded and preprocessed once to warm up, then all of them in turn for {@code seconds}. Run under
+ * scripts/reference/pil_reference.py} measures PIL: the files are read into memory, decoded and
+ * preprocessed for 2 s to warm the JIT up, then all of them in turn for {@code seconds}. Run under
  * {@code taskset -c 0} for a per-core figure; {@code scripts/bench-decode.sh} does that and runs
  * the PIL reference on the same files in the same run.
  *
@@ -33,8 +33,10 @@ public final class DecodeBenchmark {
     ImageDecoder decoder = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS, fast ? 224 : 0);
     ClipPreprocessor preprocessor = ClipPreprocessor.openAiClip224();
     float[] out = new float[preprocessor.outputLength()];
-    // Warm-up: let the JIT see every code path (each format, each size) a few times.
-    for (int k = 0; k < 3; k++) {
+    // Warm-up, as a long-running executor is: 2 s (at least every file three times), so the JIT
+    // has compiled the hot loops before the clock starts, whatever the file's size.
+    long warm = System.nanoTime() + 2_000_000_000L;
+    for (int k = 0; k < 3 || System.nanoTime() < warm; k++) {
       for (byte[] b : images) {
         preprocessor.preprocess(decoder.decode(b), out, 0);
       }

@@ -15,10 +15,28 @@ import org.apache.spark.sql.types.StructType;
 /**
  * Writes an input of real image-text pairs for scripts/bench-score.sh: the seven photographs of
  * data/photos with their true captions, repeated to {@code rows} rows with distinct ids, in {@code
- * files} Parquet files. Arguments: photos directory, rows, files, output directory.
+ * files} Parquet files. Each row's JPEG carries its id in a comment segment, so that no two rows
+ * hold the same bytes, as in real data: repeated values would let Parquet dictionary-encode the
+ * image column and compare whole images for its statistics, costs a real dataset never has.
+ * Arguments: photos directory, rows, files, output directory.
  */
 public final class PhotoData {
   private PhotoData() {}
+
+  /** The JPEG with a comment segment (COM, 0xFFFE) naming row {@code i} right after its SOI. */
+  static byte[] distinct(byte[] jpeg, int i) {
+    byte[] text = ("sift bench row " + i).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] out = new byte[jpeg.length + 4 + text.length];
+    out[0] = jpeg[0];
+    out[1] = jpeg[1];
+    out[2] = (byte) 0xFF;
+    out[3] = (byte) 0xFE;
+    out[4] = (byte) ((text.length + 2) >> 8);
+    out[5] = (byte) (text.length + 2);
+    System.arraycopy(text, 0, out, 6, text.length);
+    System.arraycopy(jpeg, 2, out, 6 + text.length, jpeg.length - 2);
+    return out;
+  }
 
   public static void main(String[] args) throws Exception {
     Path photos = Path.of(args[0]);
@@ -37,7 +55,7 @@ public final class PhotoData {
               String.format("photo-%06d", i),
               p[3],
               "data/photos/" + p[0],
-              Files.readAllBytes(photos.resolve(p[0]))));
+              distinct(Files.readAllBytes(photos.resolve(p[0])), i)));
     }
     StructType schema =
         new StructType()
