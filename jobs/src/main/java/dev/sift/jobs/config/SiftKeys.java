@@ -531,8 +531,8 @@ public final class SiftKeys {
                       + " the model's input size is decoded at 1/2, 1/4 or 1/8 scale in the DCT"
                       + " domain by the system's libjpeg-turbo (libturbojpeg0), several times"
                       + " faster; pixels drift a little (mean 0.002-0.006 on the fixtures, README)."
-                      + " Other formats, CMYK JPEGs and machines without the library decode"
-                      + " exactly.")
+                      + " CMYK JPEGs are scaled too; other formats and machines without the"
+                      + " library decode exactly.")
               .choice(DecodeMode.EXACT));
   public static final ConfigKey<Integer> DECODE_MIN_SIZE =
       register(
