@@ -19,7 +19,8 @@ import javax.imageio.stream.ImageInputStream;
  * against the configured limits, and, in {@link Verify#FULL} mode, decodes the pixels once so that
  * truncated or corrupt files are rejected here rather than deep inside scoring.
  *
- * <p>Decoding uses ImageIO with the TwelveMonkeys JPEG and WebP plugins, registered explicitly
+ * <p>PNGs are judged by {@link PngDecoder}'s rules (Pillow's), as the score stage will decode them.
+ * Other formats use ImageIO with the TwelveMonkeys JPEG and WebP plugins, registered explicitly
  * because under {@code spark-submit} the application jar is not on the class path ImageIO scans.
  * Immutable and thread-safe (every call opens its own reader); serialisable to executors.
  */
@@ -80,6 +81,9 @@ public final class ImageProbe implements Serializable {
     if (bytes == null || bytes.length == 0) {
       return new Result(null, null, null, Reject.NO_IMAGE, null);
     }
+    if (ImageMagic.isPng(bytes)) {
+      return probePng(bytes);
+    }
     // Straight from the array: ImageIO.createImageInputStream would copy every image to a
     // temporary file first (its default file cache).
     try (ImageInputStream in = new ByteArrayImageInputStream(bytes)) {
@@ -117,6 +121,48 @@ public final class ImageProbe implements Serializable {
       // Hostile bytes make some plugins throw unchecked exceptions; each is this row's problem.
       return new Result(null, null, null, Reject.DECODE_ERROR, ImageErrors.describe(e));
     }
+  }
+
+  /**
+   * A PNG is judged as the decoder will judge it ({@link PngDecoder}, Pillow's rules), not by
+   * ImageIO's: the header is the IHDR chunk (its CRC checked, as Pillow checks every chunk before
+   * the image data), and the full check is the decode itself.
+   */
+  private Result probePng(byte[] bytes) {
+    if (bytes.length < 33
+        || (bytes[8] | bytes[9] | bytes[10]) != 0
+        || bytes[11] != 13
+        || bytes[12] != 'I'
+        || bytes[13] != 'H'
+        || bytes[14] != 'D'
+        || bytes[15] != 'R') {
+      return new Result("png", null, null, Reject.DECODE_ERROR, "PNG: no IHDR chunk first");
+    }
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(bytes, 12, 17);
+    if ((int) crc.getValue() != java.nio.ByteBuffer.wrap(bytes, 29, 4).getInt()) {
+      return new Result("png", null, null, Reject.DECODE_ERROR, "PNG: broken IHDR chunk (CRC)");
+    }
+    int width = java.nio.ByteBuffer.wrap(bytes, 16, 4).getInt();
+    int height = java.nio.ByteBuffer.wrap(bytes, 20, 4).getInt();
+    if (width <= 0 || height <= 0) {
+      return new Result(
+          "png", null, null, Reject.DECODE_ERROR, "PNG: image size " + width + "x" + height);
+    }
+    Reject limit = checkLimits(width, height);
+    if (limit == Reject.TOO_LARGE) {
+      return new Result("png", width, height, limit, (long) width * height + " pixels");
+    }
+    if (verify == Verify.FULL) {
+      try {
+        PngDecoder.decode(bytes, maxPixels);
+      } catch (ImageDecodeException e) {
+        return new Result("png", width, height, Reject.DECODE_ERROR, e.getMessage());
+      } catch (RuntimeException e) {
+        return new Result("png", width, height, Reject.DECODE_ERROR, ImageErrors.describe(e));
+      }
+    }
+    return new Result("png", width, height, limit, limit == null ? null : width + "x" + height);
   }
 
   /** The size and shape check alone, for images whose dimensions are already known. */

@@ -55,6 +55,42 @@ class ImageProbeTest {
   }
 
   @Test
+  void pngsAreJudgedAsTheDecoderJudgesThem() throws IOException {
+    ImageProbe header = new ImageProbe(ImageProbe.Verify.HEADER, 1, 100.0, 100_000_000L);
+    byte[] png = fixture("portrait_300x800_rgba.png");
+    // Cut inside the image data: the header is intact, the pixels are not.
+    byte[] cut = java.util.Arrays.copyOf(png, 2000);
+    ImageProbe.Result h = header.probe(cut);
+    assertThat(h.reject()).isNull();
+    assertThat(h.width()).isEqualTo(300);
+    assertThat(h.height()).isEqualTo(800);
+    ImageProbe.Result full = lenient.probe(cut);
+    assertThat(full.reject()).isEqualTo(Reject.DECODE_ERROR);
+    assertThat(full.detail()).startsWith("PNG: ");
+    assertThatDecoderAgrees(cut, false);
+    // A broken IHDR checksum: Pillow (and the decoder) refuse the file, so the probe does too.
+    byte[] badCrc = png.clone();
+    badCrc[29] ^= 1;
+    assertThat(header.probe(badCrc).reject()).isEqualTo(Reject.DECODE_ERROR);
+    assertThat(header.probe(badCrc).detail()).contains("IHDR");
+    assertThat(lenient.probe(badCrc).reject()).isEqualTo(Reject.DECODE_ERROR);
+    assertThatDecoderAgrees(badCrc, false);
+    assertThatDecoderAgrees(png, true);
+    assertThat(lenient.probe(png).reject()).isNull();
+  }
+
+  private static void assertThatDecoderAgrees(byte[] png, boolean decodes) {
+    boolean decoded;
+    try {
+      new ImageDecoder().decode(png);
+      decoded = true;
+    } catch (ImageDecodeException e) {
+      decoded = false;
+    }
+    assertThat(decoded).isEqualTo(decodes);
+  }
+
+  @Test
   void headerModeOnlyReadsTheHeader() throws IOException {
     // The documented trade-off of verify = header: a truncated file with an intact header passes.
     ImageProbe header = new ImageProbe(ImageProbe.Verify.HEADER, 1, 100.0, 100_000_000L);
