@@ -170,6 +170,15 @@ class ScoreStageTest extends SparkTestBase {
     assertThat(metrics.get("devices").get(0).asText()).contains("executor driver: CPU");
     assertThat(m.get("counts").get("input").asLong())
         .isEqualTo(part(out, "accepted").count() + rejected.count());
+    // Reading the input and opening the model on the driver are start-up, not stages: they were
+    // once counted in stages_and_write_seconds, leaving read_and_check_seconds at 0.
+    JsonNode t = m.get("timings");
+    assertThat(t.get("read_and_check_seconds").asDouble()).isPositive();
+    assertThat(
+            t.get("read_and_check_seconds").asDouble()
+                + t.get("stages_and_write_seconds").asDouble()
+                + t.get("count_seconds").asDouble())
+        .isCloseTo(t.get("total_seconds").asDouble(), org.assertj.core.data.Offset.offset(0.1));
   }
 
   @Test

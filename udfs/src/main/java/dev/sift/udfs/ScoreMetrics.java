@@ -86,8 +86,7 @@ public final class ScoreMetrics implements Serializable {
     if (!s.isEmpty() && !e.isEmpty()) {
       // From the first task's start to the last one's end: the stage's wall time in its job.
       m.put(
-          "task_span_seconds",
-          (java.util.Collections.max(e) - java.util.Collections.min(s)) / 1e3);
+          "task_span_seconds", (java.util.Collections.max(e) - java.util.Collections.min(s)) / 1e3);
     }
     List<String> seen = devices.value();
     m.put("devices", List.copyOf(new TreeSet<>(seen)));
