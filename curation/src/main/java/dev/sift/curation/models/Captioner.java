@@ -187,7 +187,7 @@ public final class Captioner implements AutoCloseable {
   private Hidden encode(float[] pixels, int n) {
     long[] shape = {n, 3, preprocessor.cropHeight(), preprocessor.cropWidth()};
     try (OnnxTensor t =
-            OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels, 0, n * imageLength()), shape);
+            OnnxTensor.createTensor(env, DirectFloats.stage(pixels, 0, n * imageLength()), shape);
         OrtSession.Result r = encoder.run(Map.of(pixelInput, t))) {
       OnnxTensor h = tensor(r, encoderOutput);
       long[] s = h.getInfo().getShape();

@@ -239,7 +239,11 @@ public final class ClipModel implements AutoCloseable {
       return new float[0][];
     }
     long[] shape = {n, 3, preprocessor.cropHeight(), preprocessor.cropWidth()};
-    FloatBuffer buffer = FloatBuffer.wrap(pixels, 0, n * length);
+    // Read in place by ONNX Runtime (float inputs), or converted by Fp16Conversions (half).
+    FloatBuffer buffer =
+        pixelType == OnnxJavaType.FLOAT
+            ? DirectFloats.stage(pixels, 0, n * length)
+            : FloatBuffer.wrap(pixels, 0, n * length);
     Lock lock = open();
     try (OnnxTensor tensor = floatTensor(buffer, shape, pixelType)) {
       return run(vision, Map.of(pixelInput, tensor), imageOutput, n);

@@ -304,6 +304,45 @@ class ClipModelTest {
   }
 
   @Test
+  void imageBatchesOfEverySizeOnSeveralThreadsMatchGolden() throws Exception {
+    // Each thread stages its pixels in its own reused direct buffer (DirectFloats): batches of
+    // shrinking and growing sizes, interleaved across threads, must each see only their own rows.
+    float[] pixels = goldenPixels();
+    int images = imageFiles.size();
+    int length = model.imageLength();
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      List<Future<Double>> futures = new ArrayList<>();
+      for (int t = 0; t < 6; t++) {
+        int first = t % images;
+        futures.add(
+            pool.submit(
+                () -> {
+                  double worst = 0;
+                  for (int n : new int[] {images - first, 1, images - first, 2}) {
+                    int count = Math.min(n, images - first);
+                    float[] rows =
+                        java.util.Arrays.copyOfRange(
+                            pixels, first * length, (first + count) * length);
+                    worst =
+                        Math.max(
+                            worst,
+                            maxAbs(
+                                model.embedImages(rows, count),
+                                goldenImageEmbeds.subList(first, first + count)));
+                  }
+                  return worst;
+                }));
+      }
+      for (Future<Double> f : futures) {
+        assertThat(f.get()).isLessThanOrEqualTo(TOLERANCE);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void concurrentBatchesMatchSerial() throws Exception {
     float[][] serial = model.embedTexts(captions);
     ExecutorService pool = Executors.newFixedThreadPool(4);

@@ -1,0 +1,40 @@
+package dev.sift.curation.models;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+
+/**
+ * Each thread's staging buffer for a model's float input: a direct, native-order buffer that ONNX
+ * Runtime reads in place. Given a heap array, {@code OnnxTensor.createTensor} allocates a fresh
+ * direct buffer per call and copies into it; for a batch of 64 images at 224 px that is 38 MB
+ * zeroed, faulted in and later freed by the garbage collector, measured at 30-130 ms a batch on a
+ * 2-core machine against 3 ms for the copy alone into a reused buffer. The buffer grows to the
+ * largest input its thread has staged and lives as long as the thread.
+ *
+ * <p>One staged input per thread at a time: the tensor over a staged buffer must be closed before
+ * the thread stages the next input. Thread-confined, so thread-safe.
+ */
+final class DirectFloats {
+  private static final ThreadLocal<FloatBuffer> BUFFER = new ThreadLocal<>();
+
+  private DirectFloats() {}
+
+  /**
+   * {@code values[from .. from+count)} in this thread's staging buffer.
+   *
+   * @return a direct, native-order view of exactly {@code count} floats, position 0
+   */
+  static FloatBuffer stage(float[] values, int from, int count) {
+    FloatBuffer buffer = BUFFER.get();
+    if (buffer == null || buffer.capacity() < count) {
+      buffer =
+          ByteBuffer.allocateDirect(Math.multiplyExact(count, Float.BYTES))
+              .order(ByteOrder.nativeOrder())
+              .asFloatBuffer();
+      BUFFER.set(buffer);
+    }
+    buffer.put(0, values, from, count);
+    return buffer.slice(0, count);
+  }
+}
