@@ -8,6 +8,8 @@
 #   job     = rows scored / the scoring job's wall time (metrics.score.task_span_seconds: first
 #             task's start to last task's end; it reads, checks, scores and writes the rows)
 #   ideal   = cores / (1/decode + 1/model)      efficiency = e2e / ideal (and job / ideal)
+# Then the CPU each kind of thread used (scripts/thread_cpu.py), over the whole process and while
+# the decode pool ran (the scoring job): where the cores went that the halves did not use.
 # Every row is scored (sift.decode.max-aspect = 10: two of the seven photographs are wider than
 # the default 3:1), so the run does the work the halves measured, and every row's JPEG bytes are
 # distinct (PhotoData), as in real data.
@@ -31,8 +33,10 @@ modelrate=$(echo "$halves" | sed -n 's/^MODEL_ROWS_PER_S=//p')
 
 java "${SIFT_SPARK_JVM_OPTS[@]}" -Dlog4j2.configurationFile=conf/log4j2.properties -cp "$cp" \
   dev.sift.jobs.bench.PhotoData data/photos "$rows" 8 "$work/in" >/dev/null 2>&1
-bin/sift score --config conf/sample-score.conf --input "$work/in" --output "$work/out" \
-  --set sift.score.model="$model" --set sift.decode.max-aspect=10 >"$work/run.log" 2>&1 \
+# Under scripts/thread_cpu.py: CPU per thread kind, for the run and while the decode pool ran.
+threads=$(python3 scripts/thread_cpu.py --busy sift-decode --log "$work/run.log" -- \
+  bin/sift score --config conf/sample-score.conf --input "$work/in" --output "$work/out" \
+  --set sift.score.model="$model" --set sift.decode.max-aspect=10) \
   || { cat "$work/run.log"; exit 1; }
 python3 - "$work/out/_MANIFEST.json" "$decode" "$modelrate" "$cores" <<'PY'
 import json, sys
@@ -55,3 +59,5 @@ print(f"outside the job:     {t - span:8.1f} s of the {t:.1f} (plan, checks, oth
 print(f"inside the run: decode {s['decode_seconds']} s over threads, model {s['inference_seconds']} s,"
       f" waited for decode {s['decode_wait_seconds']} s, {s['batches']} batches")
 PY
+echo "CPU by thread kind (JIT = 'C# CompilerThre', main = 'java', Spark tasks = 'Executor task l'):"
+echo "$threads"
