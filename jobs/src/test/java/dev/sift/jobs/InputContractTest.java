@@ -104,6 +104,41 @@ class InputContractTest extends SparkTestBase {
   }
 
   @Test
+  void wideImageColumnsNarrowTheParquetReaderBatchAndAUsersChoiceIsKept() throws IOException {
+    String key = "spark.sql.parquet.columnarReaderBatchSize";
+    // 40 rows of 256 KB of distinct bytes (no dictionary): 128 MB / 256 KB = 512 rows a batch,
+    // not Spark's 4096 (at 4096 rows, images of 512 KB overflow the reader's 2 GB arrays).
+    StructType schema = TEXT.add("image", DataTypes.BinaryType);
+    java.util.Random random = new java.util.Random(7);
+    Row[] rows = new Row[40];
+    for (int i = 0; i < rows.length; i++) {
+      byte[] image = new byte[256 * 1024];
+      random.nextBytes(image);
+      rows[i] = RowFactory.create("w" + i, "a wide image " + i, image);
+    }
+    Path wide = parquet("wide", schema, 1, rows);
+    Path text = parquet("narrow", TEXT, 1, RowFactory.create("1", "a dog"));
+    Path again = parquet("wide-again", schema, 1, rows);
+    try {
+      SiftRun run = curate(wide);
+      assertThat(run.exitCode()).as(run.toString()).isZero();
+      assertThat(Integer.parseInt(spark.conf().get(key))).isBetween(480, 512);
+      assertThat(SiftRun.manifest(tmp.resolve("out-wide")).get("counts").get("input").asLong())
+          .isEqualTo(40);
+      // A later run of small rows in the same session gets Spark's batch back.
+      assertThat(curate(text).exitCode()).isZero();
+      assertThat(spark.conf().contains(key)).isFalse();
+      // The user's own choice (spark-submit --conf, here set on the test's session) is kept.
+      spark.conf().set(key, "100");
+      SiftRun chosen = curate(again);
+      assertThat(chosen.exitCode()).as(chosen.toString()).isZero();
+      assertThat(spark.conf().get(key)).isEqualTo("100");
+    } finally {
+      spark.conf().unset(key);
+    }
+  }
+
+  @Test
   void emptyFilesAndEmptyInputsAreFine() throws IOException {
     Path in = parquet("empty", TEXT, 1);
     Files.write(in.resolve("zero-bytes.parquet"), new byte[0]);

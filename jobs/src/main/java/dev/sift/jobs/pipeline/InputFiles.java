@@ -17,8 +17,11 @@ import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -145,16 +148,21 @@ final class InputFiles {
   }
 
   /** Reads every footer so that a truncated or non-Parquet file is named before Spark starts. */
-  static void checkParquetFooters(Configuration hadoop, List<FileStatus> files) {
-    checkParquetFooters(hadoop, files, (file, schema) -> {});
+  static long checkParquetFooters(Configuration hadoop, List<FileStatus> files) {
+    return checkParquetFooters(hadoop, files, (file, schema) -> {});
   }
 
   /**
    * {@link #checkParquetFooters(Configuration, List)}, also handing each file's schema to {@code
    * check} (which throws to refuse it).
+   *
+   * @return the widest byte-array column's bytes per row, uncompressed, in the row group where they
+   *     are largest among the files checked (0 without byte-array columns): what one row of that
+   *     column costs Spark's vectorized reader ({@link ParquetReaderBatch})
    */
-  static void checkParquetFooters(
+  static long checkParquetFooters(
       Configuration hadoop, List<FileStatus> files, BiConsumer<FileStatus, MessageType> check) {
+    long widest = 0;
     int checked = 0;
     for (FileStatus f : files) {
       if (f.getLen() == 0) {
@@ -165,12 +173,13 @@ final class InputFiles {
             "checked the first {} Parquet footers; Spark checks the other {}",
             MAX_FOOTER_CHECKS,
             files.size() - MAX_FOOTER_CHECKS);
-        return;
+        return widest;
       }
       MessageType schema;
       try (ParquetFileReader reader =
           ParquetFileReader.open(HadoopInputFile.fromStatus(f, hadoop))) {
         schema = reader.getFooter().getFileMetaData().getSchema();
+        widest = Math.max(widest, widestBinaryRow(reader.getFooter().getBlocks()));
       } catch (IOException | RuntimeException e) {
         throw new SiftUserException(
             "input file "
@@ -183,5 +192,23 @@ final class InputFiles {
       }
       check.accept(f, schema);
     }
+    return widest;
+  }
+
+  /** The largest bytes per row of any byte-array column chunk in these row groups. */
+  private static long widestBinaryRow(List<BlockMetaData> rowGroups) {
+    long widest = 0;
+    for (BlockMetaData group : rowGroups) {
+      if (group.getRowCount() <= 0) {
+        continue;
+      }
+      for (ColumnChunkMetaData column : group.getColumns()) {
+        if (column.getPrimitiveType().getPrimitiveTypeName()
+            == PrimitiveType.PrimitiveTypeName.BINARY) {
+          widest = Math.max(widest, column.getTotalUncompressedSize() / group.getRowCount());
+        }
+      }
+    }
+    return widest;
   }
 }

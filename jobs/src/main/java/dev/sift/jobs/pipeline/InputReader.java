@@ -107,7 +107,7 @@ public final class InputReader {
         return WebDatasetInput.read(spark, conf, hadoop, names);
       }
       case "parquet" -> {
-        InputFiles.checkParquetFooters(hadoop, files);
+        ParquetReaderBatch.fit(spark, InputFiles.checkParquetFooters(hadoop, files));
         raw = spark.read().parquet(paths);
       }
       case "csv", "tsv" ->
@@ -176,7 +176,7 @@ public final class InputReader {
                 .filter(f -> !f.getPath().getName().endsWith(".tar"))
                 .toList(),
             "parquet");
-    InputFiles.checkParquetFooters(hadoop, files);
+    ParquetReaderBatch.fit(spark, InputFiles.checkParquetFooters(hadoop, files));
     Dataset<Row> rows =
         spark
             .read()
