@@ -34,7 +34,7 @@ record ReportInput(
   /** The input of a run whose manifest has been read. */
   static ReportInput open(SparkSession spark, ReportJob.Run run, ReportJob.Options options) {
     String dir = run.dir();
-    List<String> batches = committedBatches(spark, dir);
+    List<String> batches = run.batches();
     if (batches == null) {
       return new ReportInput(
           spark,
@@ -71,12 +71,6 @@ record ReportInput(
         accepted,
         spark.read().option("mergeSchema", "true").parquet(parts(batches, OutputWriter.REJECTED)),
         summed);
-  }
-
-  /** The combined manifest of an append-mode output's committed batches. */
-  static JsonNode cumulativeManifest(SparkSession spark, List<String> batches) {
-    return BatchManifests.combine(
-        batches.stream().map(b -> ReportJob.readManifest(spark, b)).toList());
   }
 
   /**

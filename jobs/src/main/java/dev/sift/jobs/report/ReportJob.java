@@ -146,10 +146,18 @@ public final class ReportJob {
    * An output directory and its manifest ({@link #readManifest}: an append-mode output's is the
    * combination of its committed batches'), read once per report.
    */
-  public record Run(String dir, JsonNode manifest) {
-    /** Reads {@code dir}'s manifest; exit 2 naming it when missing. */
+  public record Run(String dir, JsonNode manifest, List<String> batches) {
+    /**
+     * Reads {@code dir}'s manifest, listing an append-mode output's committed batches once; exit 2
+     * naming it when missing.
+     */
     public static Run read(SparkSession spark, String dir) {
-      return new Run(dir, readManifest(spark, dir));
+      List<String> batches = ReportInput.committedBatches(spark, dir);
+      JsonNode manifest =
+          batches == null
+              ? manifestFile(spark, dir)
+              : BatchManifests.combine(batches.stream().map(b -> manifestFile(spark, b)).toList());
+      return new Run(dir, manifest, batches);
     }
   }
 
@@ -190,10 +198,11 @@ public final class ReportJob {
 
   /** The manifest of {@code dir}; exit 2 (a {@link SiftUserException}) naming it when missing. */
   public static JsonNode readManifest(SparkSession spark, String dir) {
-    List<String> batches = ReportInput.committedBatches(spark, dir);
-    if (batches != null) {
-      return ReportInput.cumulativeManifest(spark, batches);
-    }
+    return Run.read(spark, dir).manifest();
+  }
+
+  /** The {@code _MANIFEST.json} of one run's directory (or of one committed batch). */
+  private static JsonNode manifestFile(SparkSession spark, String dir) {
     Path path = new Path(dir, OutputWriter.MANIFEST);
     try {
       FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
