@@ -61,7 +61,7 @@ final class ParquetReaderBatch {
       conf.set(KEY, rows);
       conf.set(CHOSEN, Integer.toString(rows));
       LOG.info(
-          "the widest input column holds up to {} KB a row: Parquet is read {} rows at a time ({})",
+          "the widest input column averages up to {} KB a row: Parquet is read {} rows at a time ({})",
           rowBytes >> 10,
           rows,
           KEY);
