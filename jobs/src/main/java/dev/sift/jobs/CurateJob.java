@@ -230,7 +230,6 @@ public final class CurateJob {
       InputReader.Input input,
       long readStarted,
       Map<String, Object> batch) {
-    long t0 = readStarted;
     Instant started = Instant.now();
     out.hook(hook);
     List<Map<String, Object>> models = pipeline.check(input);
@@ -301,10 +300,10 @@ public final class CurateJob {
     counts.put("per_stage", pipeline.perStage(inputRows, byStage));
 
     Map<String, Object> timings = new LinkedHashMap<>();
-    timings.put("read_and_check_seconds", seconds(tPrepared - t0));
+    timings.put("read_and_check_seconds", seconds(tPrepared - readStarted));
     timings.put("stages_and_write_seconds", seconds(tWritten - tPrepared));
     timings.put("count_seconds", seconds(tCounted - tWritten));
-    timings.put("total_seconds", seconds(System.nanoTime() - t0));
+    timings.put("total_seconds", seconds(System.nanoTime() - readStarted));
 
     Map<String, Object> manifest = new LinkedHashMap<>();
     manifest.put("sift_version", BuildInfo.version());

@@ -129,37 +129,33 @@ public final class ImageProbe implements Serializable {
    * the image data), and the full check is the decode itself.
    */
   private Result probePng(byte[] bytes) {
-    long wide;
-    long high;
-    // The header walk inflates nothing: the stream makes its inflater in begin(), not called here.
-    try (PngStream header = new PngStream(bytes)) {
-      wide = header.width();
-      high = header.height();
+    // The header walk inflates nothing; in full mode the decode goes on from the same stream.
+    try (PngStream png = new PngStream(bytes)) {
+      long wide = png.width();
+      long high = png.height();
+      if (wide <= 0 || high <= 0 || wide > Integer.MAX_VALUE || high > Integer.MAX_VALUE) {
+        return new Result(
+            "png", null, null, Reject.DECODE_ERROR, "PNG: image size " + wide + "x" + high);
+      }
+      int width = (int) wide;
+      int height = (int) high;
+      Reject limit = checkLimits(width, height);
+      if (limit == Reject.TOO_LARGE) {
+        return new Result("png", width, height, limit, wide * high + " pixels");
+      }
+      if (verify == Verify.FULL) {
+        try {
+          PngDecoder.decode(png, maxPixels);
+        } catch (ImageDecodeException e) {
+          return new Result("png", width, height, Reject.DECODE_ERROR, e.getMessage());
+        }
+      }
+      return new Result("png", width, height, limit, limit == null ? null : width + "x" + height);
     } catch (ImageDecodeException e) {
       return new Result("png", null, null, Reject.DECODE_ERROR, e.getMessage());
     } catch (RuntimeException e) {
       return new Result("png", null, null, Reject.DECODE_ERROR, ImageErrors.describe(e));
     }
-    if (wide <= 0 || high <= 0 || wide > Integer.MAX_VALUE || high > Integer.MAX_VALUE) {
-      return new Result(
-          "png", null, null, Reject.DECODE_ERROR, "PNG: image size " + wide + "x" + high);
-    }
-    int width = (int) wide;
-    int height = (int) high;
-    Reject limit = checkLimits(width, height);
-    if (limit == Reject.TOO_LARGE) {
-      return new Result("png", width, height, limit, wide * high + " pixels");
-    }
-    if (verify == Verify.FULL) {
-      try {
-        PngDecoder.decode(bytes, maxPixels);
-      } catch (ImageDecodeException e) {
-        return new Result("png", width, height, Reject.DECODE_ERROR, e.getMessage());
-      } catch (RuntimeException e) {
-        return new Result("png", width, height, Reject.DECODE_ERROR, ImageErrors.describe(e));
-      }
-    }
-    return new Result("png", width, height, limit, limit == null ? null : width + "x" + height);
   }
 
   /** The size and shape check alone, for images whose dimensions are already known. */

@@ -70,6 +70,18 @@ final class PngDecoder {
   static RgbImage decode(byte[] png, long maxPixels) throws ImageDecodeException {
     try (PngStream stream = new PngStream(png)) {
       return decode(stream, maxPixels);
+    }
+  }
+
+  /**
+   * Decodes the image of a stream whose header has been read and whose image data has not: the
+   * caller keeps the stream and closes it.
+   *
+   * @throws ImageDecodeException as {@link #decode(byte[], long)}
+   */
+  static RgbImage decode(PngStream stream, long maxPixels) throws ImageDecodeException {
+    try {
+      return decodeRows(stream, maxPixels);
     } catch (DataFormatException e) {
       String why = e.getMessage() == null ? "" : ": " + e.getMessage();
       throw new ImageDecodeException("PNG: broken zlib data in IDAT" + why, e);
@@ -79,7 +91,7 @@ final class PngDecoder {
     }
   }
 
-  private static RgbImage decode(PngStream stream, long maxPixels)
+  private static RgbImage decodeRows(PngStream stream, long maxPixels)
       throws ImageDecodeException, DataFormatException {
     long width = stream.width();
     long height = stream.height();

@@ -143,8 +143,8 @@ public final class ReportJob {
   }
 
   /**
-   * An output directory and its manifest ({@link #readManifest}: an append-mode output's is the
-   * combination of its committed batches'), read once per report.
+   * An output directory and its manifest (an append-mode output's is the combination of its
+   * committed batches'), read once per report.
    */
   public record Run(String dir, JsonNode manifest, List<String> batches) {
     /**
@@ -196,12 +196,10 @@ public final class ReportJob {
     return report;
   }
 
-  /** The manifest of {@code dir}; exit 2 (a {@link SiftUserException}) naming it when missing. */
-  public static JsonNode readManifest(SparkSession spark, String dir) {
-    return Run.read(spark, dir).manifest();
-  }
-
-  /** The {@code _MANIFEST.json} of one run's directory (or of one committed batch). */
+  /**
+   * The {@code _MANIFEST.json} of one run's directory (or of one committed batch); exit 2 (a {@link
+   * SiftUserException}) naming it when missing.
+   */
   private static JsonNode manifestFile(SparkSession spark, String dir) {
     Path path = new Path(dir, OutputWriter.MANIFEST);
     try {
