@@ -179,8 +179,34 @@ public final class OutputLock implements AutoCloseable {
     return h;
   }
 
-  /** The holder named by a lock file; empty when there is none. */
+  /**
+   * The holder named by a lock file; empty when there is none. A read that fails is tried twice
+   * more: on an object store, a lock another run replaces between this read's metadata request and
+   * its data request fails the read (S3A's RemoteFileChangedException, HTTP 412), and the next read
+   * sees the new holder.
+   */
   public static Optional<Holder> read(FileSystem fs, Path file) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return readOnce(fs, file);
+      } catch (FileNotFoundException e) {
+        return Optional.empty();
+      } catch (IOException e) {
+        if (attempt == 3) {
+          throw e;
+        }
+        LOG.info("reading the lock {} failed ({}); reading it again", file, e.toString());
+        try {
+          Thread.sleep(100L * attempt);
+        } catch (InterruptedException i) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted while reading the lock " + file, i);
+        }
+      }
+    }
+  }
+
+  private static Optional<Holder> readOnce(FileSystem fs, Path file) throws IOException {
     FileStatus status;
     try {
       status = fs.getFileStatus(file);

@@ -174,4 +174,50 @@ class OutputLockTest {
     acquire(out, "run-1").close();
     assertThat(out).doesNotExist();
   }
+
+  /**
+   * On S3 a lock replaced by another run between the metadata and the data request fails the read
+   * (S3A's RemoteFileChangedException, an IOException): the read is tried again and names the
+   * holder, and only a read that keeps failing is an error.
+   */
+  @Test
+  void aLockReadThatFailsIsReadAgain() throws IOException {
+    Path out = tmp.resolve("out");
+    writeLock(out, "elsewhere", 77, Instant.parse("2026-12-01T02:00:00Z"));
+    org.apache.hadoop.fs.Path file = OutputLock.path(new org.apache.hadoop.fs.Path(out.toUri()));
+
+    FailingOpens twice = new FailingOpens(2);
+    assertThat(OutputLock.read(twice, file))
+        .get()
+        .extracting(OutputLock.Holder::runId)
+        .isEqualTo("old-run");
+    assertThat(twice.failed).isEqualTo(2);
+
+    FailingOpens always = new FailingOpens(Integer.MAX_VALUE);
+    assertThatThrownBy(() -> OutputLock.read(always, file))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("changed while read");
+    assertThat(always.failed).isEqualTo(3);
+  }
+
+  /** The local file system, whose first {@code failures} opens fail as a changed S3 object's. */
+  private static final class FailingOpens extends org.apache.hadoop.fs.FilterFileSystem {
+    private final int failures;
+    int failed;
+
+    FailingOpens(int failures) throws IOException {
+      super(local());
+      this.failures = failures;
+    }
+
+    @Override
+    public org.apache.hadoop.fs.FSDataInputStream open(org.apache.hadoop.fs.Path f)
+        throws IOException {
+      if (failed < failures) {
+        failed++;
+        throw new org.apache.hadoop.fs.PathIOException(f.toString(), "changed while read");
+      }
+      return super.open(f);
+    }
+  }
 }
