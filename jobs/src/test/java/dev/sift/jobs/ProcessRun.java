@@ -51,7 +51,7 @@ record ProcessRun(int exitCode, String output) {
       Path repo, List<String> extraClasspath, List<String> siftArgs, Path log) throws IOException {
     List<String> cmd = new java.util.ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    for (String opt : System.getProperty("sift.jvm.opens", "").split(" ")) {
+    for (String opt : System.getProperty("sift.child.jvm", "").split(" ")) {
       if (!opt.isBlank()) {
         cmd.add(opt);
       }

@@ -318,7 +318,7 @@ final class StandaloneCluster implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(JAVA.toString());
     cmd.add("-Xmx" + heap);
-    for (String opt : System.getProperty("sift.jvm.opens", "").split(" ")) {
+    for (String opt : System.getProperty("sift.child.jvm", "").split(" ")) {
       if (!opt.isBlank()) {
         cmd.add(opt);
       }
