@@ -58,13 +58,37 @@ final class ParquetReaderBatch {
     int sparkDefault = Integer.parseInt(conf.get(KEY));
     int rows = rows(rowBytes, sparkDefault);
     if (rows < sparkDefault) {
-      conf.set(KEY, rows);
-      conf.set(CHOSEN, Integer.toString(rows));
-      LOG.info(
-          "the widest input column averages up to {} KB a row: Parquet is read {} rows at a time ({})",
-          rowBytes >> 10,
-          rows,
-          KEY);
+      choose(conf, rows, rowBytes, "input");
     }
+  }
+
+  /**
+   * Lowers the session's reader batch, if need be, for another Parquet read of the same run (a
+   * reference set) whose widest byte-array column takes {@code rowBytes} a row: the batch of the
+   * run's scans is the smaller of the two. A user's choice is kept.
+   */
+  static void narrow(SparkSession spark, long rowBytes, String what) {
+    RuntimeConfig conf = spark.conf();
+    String chosen = conf.get(CHOSEN, null);
+    boolean ours = chosen != null && chosen.equals(conf.get(KEY, null));
+    if (conf.contains(KEY) && !ours) {
+      return;
+    }
+    int current = Integer.parseInt(conf.get(KEY));
+    int rows = rows(rowBytes, current);
+    if (rows < current) {
+      choose(conf, rows, rowBytes, what);
+    }
+  }
+
+  private static void choose(RuntimeConfig conf, int rows, long rowBytes, String what) {
+    conf.set(KEY, rows);
+    conf.set(CHOSEN, Integer.toString(rows));
+    LOG.info(
+        "the widest {} column averages up to {} KB a row: Parquet is read {} rows at a time ({})",
+        what,
+        rowBytes >> 10,
+        rows,
+        KEY);
   }
 }

@@ -78,6 +78,18 @@ final class ReferenceImages {
     spark.sparkContext().setJobDescription("sift: pHashes of the reference images");
     Dataset<Row> images;
     if (parquet) {
+      // Its images may be larger than the input's: the reader batch must hold them too.
+      try {
+        org.apache.hadoop.conf.Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        ParquetReaderBatch.narrow(
+            spark,
+            InputFiles.checkParquetFooters(
+                hadoop, InputFiles.listFiles(hadoop, location, "parquet")),
+            "reference-set");
+      } catch (SiftUserException e) {
+        throw new SiftUserException(
+            "sift.dedup.reference = " + location + ": " + e.getMessage(), e);
+      }
       Dataset<Row> raw = spark.read().parquet(location);
       List<String> columns = List.of(raw.columns());
       if (!columns.contains("image")) {

@@ -77,6 +77,16 @@ class DedupStageTest extends SparkTestBase {
     return r;
   }
 
+  /** {@link #curate} with the reference set's pHash check only (no scoring, no other dedup). */
+  static SiftRun curateAgainstReference(Path out, Path reference) {
+    return curate(
+        out,
+        "sift.score.enabled=false",
+        "sift.dedup.semantic.enabled=false",
+        "sift.dedup.near.enabled=false",
+        "sift.dedup.reference=" + reference);
+  }
+
   /** reject_reason by id, null for accepted rows; every input id exactly once. */
   static Map<String, String> verdicts(Path out) {
     Map<String, String> byId = new HashMap<>();
@@ -364,12 +374,7 @@ class DedupStageTest extends SparkTestBase {
             PlantedDuplicates.resize(PlantedDuplicates.read(seventh.image()), 0.8), 0.7f));
     Files.writeString(reference.resolve("README.txt"), "not an image");
     Path out = tmp.resolve("reference-out");
-    curate(
-        out,
-        "sift.score.enabled=false",
-        "sift.dedup.semantic.enabled=false",
-        "sift.dedup.near.enabled=false",
-        "sift.dedup.reference=" + reference);
+    curateAgainstReference(out, reference);
     Row r = rejected(out).get(seventh.id());
     assertThat(r).isNotNull();
     assertThat(r.getString(2)).isEqualTo("reference_overlap");
@@ -386,5 +391,38 @@ class DedupStageTest extends SparkTestBase {
     assertThat(m.at("/dedup/reference/removed").asLong())
         .isEqualTo(m.at("/counts/rejected_by_reason/reference_overlap").asLong())
         .isEqualTo(1);
+  }
+
+  /**
+   * A Parquet reference set with larger images than the input's narrows Spark's reader batch for
+   * the run, as wide input does: written by pyarrow with every row in one row group, 3,000 rows of
+   * 1 MB would overflow the reader's 2 GB arrays at Spark's 4096 rows. Here 40 rows of 256 KB of
+   * random bytes (undecodable, so left out with a count) and a photograph: about 520 rows a batch.
+   */
+  @Test
+  void aReferenceSetOfWideRowsNarrowsTheParquetReaderBatch() throws Exception {
+    String key = "spark.sql.parquet.columnarReaderBatchSize";
+    java.util.Random random = new java.util.Random(11);
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      byte[] image = new byte[256 * 1024];
+      random.nextBytes(image);
+      rows.add(RowFactory.create("ref-" + i, image));
+    }
+    // And one real photograph, the seventh: its planted row is a reference overlap.
+    rows.add(RowFactory.create("ref-photo", planted.get(6).image()));
+    StructType schema =
+        new StructType().add("id", DataTypes.StringType).add("image", DataTypes.BinaryType);
+    Path reference = tmp.resolve("wide-reference");
+    spark.createDataFrame(rows, schema).coalesce(1).write().parquet(reference.toString());
+    Path out = tmp.resolve("wide-reference-out");
+    try {
+      curateAgainstReference(out, reference);
+      assertThat(Integer.parseInt(spark.conf().get(key))).isBetween(480, 540);
+      assertThat(SiftRun.manifest(out).at("/dedup/reference/undecodable").asLong()).isEqualTo(40);
+      assertThat(verdicts(out).get(planted.get(6).id())).isEqualTo("reference_overlap");
+    } finally {
+      spark.conf().unset(key);
+    }
   }
 }
