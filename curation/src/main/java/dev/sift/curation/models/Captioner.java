@@ -311,7 +311,9 @@ public final class Captioner implements AutoCloseable {
             inputs.put(
                 e.getKey(),
                 OnnxTensor.createTensor(
-                    env, FloatBuffer.wrap(e.getValue()), shapes.get(e.getKey())));
+                    env,
+                    DirectFloats.stage(e.getKey(), e.getValue(), 0, e.getValue().length),
+                    shapes.get(e.getKey())));
           }
           if (merged) {
             inputs.put("use_cache_branch", OnnxTensor.createTensor(env, new boolean[] {true}));
@@ -406,11 +408,12 @@ public final class Captioner implements AutoCloseable {
       throws OrtException {
     Map<String, NodeInfo> info = session.getInputInfo();
     if (info.containsKey("encoder_hidden_states")) {
+      float[] states = hidden.rows(active);
       inputs.put(
           "encoder_hidden_states",
           OnnxTensor.createTensor(
               env,
-              FloatBuffer.wrap(hidden.rows(active)),
+              DirectFloats.stage("encoder_hidden_states", states, 0, states.length),
               new long[] {active.length, hidden.positions(), hidden.width()}));
     }
     if (info.containsKey("encoder_attention_mask")) {

@@ -3,6 +3,8 @@ package dev.sift.curation.models;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Each thread's staging buffer for a model's float input: a direct, native-order buffer that ONNX
@@ -12,11 +14,14 @@ import java.nio.FloatBuffer;
  * 2-core machine against 3 ms for the copy alone into a reused buffer. The buffer grows to the
  * largest input its thread has staged and lives as long as the thread.
  *
- * <p>One staged input per thread at a time: the tensor over a staged buffer must be closed before
- * the thread stages the next input. Thread-confined, so thread-safe.
+ * <p>A model call with several float inputs (the captioner's decoder steps: encoder states and
+ * every cached key and value tensor) stages each in a slot of its own, named by the input. One
+ * staged input per thread and slot at a time: the tensor over a staged buffer must be closed before
+ * the thread stages the next input in that slot. Thread-confined, so thread-safe.
  */
 final class DirectFloats {
-  private static final ThreadLocal<FloatBuffer> BUFFER = new ThreadLocal<>();
+  private static final ThreadLocal<Map<String, FloatBuffer>> SLOTS =
+      ThreadLocal.withInitial(HashMap::new);
 
   private DirectFloats() {}
 
@@ -26,13 +31,19 @@ final class DirectFloats {
    * @return a direct, native-order view of exactly {@code count} floats, position 0
    */
   static FloatBuffer stage(float[] values, int from, int count) {
-    FloatBuffer buffer = BUFFER.get();
+    return stage("", values, from, count);
+  }
+
+  /** {@link #stage(float[], int, int)} in this thread's buffer named {@code slot}. */
+  static FloatBuffer stage(String slot, float[] values, int from, int count) {
+    Map<String, FloatBuffer> slots = SLOTS.get();
+    FloatBuffer buffer = slots.get(slot);
     if (buffer == null || buffer.capacity() < count) {
       buffer =
           ByteBuffer.allocateDirect(Math.multiplyExact(count, Float.BYTES))
               .order(ByteOrder.nativeOrder())
               .asFloatBuffer();
-      BUFFER.set(buffer);
+      slots.put(slot, buffer);
     }
     buffer.put(0, values, from, count);
     return buffer.slice(0, count);

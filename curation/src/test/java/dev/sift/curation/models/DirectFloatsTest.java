@@ -52,4 +52,18 @@ class DirectFloatsTest {
     CompletableFuture.runAsync(() -> DirectFloats.stage(ramp(8, -100f), 0, 8)).get();
     assertThat(read(mine)).containsExactly(ramp(8, 100f));
   }
+
+  @Test
+  void slotsOfOneCallHoldTheirInputsAtOnce() {
+    FloatBuffer states = DirectFloats.stage("encoder_hidden_states", ramp(6, 10f), 0, 6);
+    FloatBuffer key = DirectFloats.stage("past_key_values.0.key", ramp(4, -1f), 0, 4);
+    FloatBuffer pixels = DirectFloats.stage(ramp(3, 50f), 0, 3);
+    assertThat(read(states)).containsExactly(ramp(6, 10f));
+    assertThat(read(key)).containsExactly(ramp(4, -1f));
+    assertThat(read(pixels)).containsExactly(ramp(3, 50f));
+    // The next step reuses its slot's buffer.
+    FloatBuffer again = DirectFloats.stage("past_key_values.0.key", ramp(2, 9f), 0, 2);
+    assertThat(read(again)).containsExactly(9f, 10f);
+    assertThat(read(states)).containsExactly(ramp(6, 10f));
+  }
 }
