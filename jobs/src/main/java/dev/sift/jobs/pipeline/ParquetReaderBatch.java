@@ -46,15 +46,11 @@ final class ParquetReaderBatch {
    */
   static void fit(SparkSession spark, long rowBytes) {
     RuntimeConfig conf = spark.conf();
-    String chosen = conf.get(CHOSEN, null);
-    boolean ours = chosen != null && chosen.equals(conf.get(KEY, null));
-    if (conf.contains(KEY) && !ours) {
+    if (usersChoice(conf)) {
       return;
     }
-    if (ours) {
-      conf.unset(KEY);
-      conf.unset(CHOSEN);
-    }
+    conf.unset(KEY);
+    conf.unset(CHOSEN);
     int sparkDefault = Integer.parseInt(conf.get(KEY));
     int rows = rows(rowBytes, sparkDefault);
     if (rows < sparkDefault) {
@@ -69,9 +65,7 @@ final class ParquetReaderBatch {
    */
   static void narrow(SparkSession spark, long rowBytes, String what) {
     RuntimeConfig conf = spark.conf();
-    String chosen = conf.get(CHOSEN, null);
-    boolean ours = chosen != null && chosen.equals(conf.get(KEY, null));
-    if (conf.contains(KEY) && !ours) {
+    if (usersChoice(conf)) {
       return;
     }
     int current = Integer.parseInt(conf.get(KEY));
@@ -79,6 +73,12 @@ final class ParquetReaderBatch {
     if (rows < current) {
       choose(conf, rows, rowBytes, what);
     }
+  }
+
+  /** Whether the session's batch was set, and not by Sift. */
+  private static boolean usersChoice(RuntimeConfig conf) {
+    String chosen = conf.get(CHOSEN, null);
+    return conf.contains(KEY) && (chosen == null || !chosen.equals(conf.get(KEY, null)));
   }
 
   private static void choose(RuntimeConfig conf, int rows, long rowBytes, String what) {
