@@ -174,13 +174,9 @@ public final class Captioner implements AutoCloseable {
 
   /** Encoder states: {@code n} rows of {@code positions x width} floats. */
   private record Hidden(float[] values, int positions, int width) {
-    float[] rows(int[] which) {
-      int size = positions * width;
-      float[] out = new float[which.length * size];
-      for (int i = 0; i < which.length; i++) {
-        System.arraycopy(values, which[i] * size, out, i * size, size);
-      }
-      return out;
+    /** Rows {@code which}, in this thread's staging slot for the decoder's encoder states. */
+    FloatBuffer rows(int[] which) {
+      return DirectFloats.gather("encoder_hidden_states", values, which, positions * width);
     }
   }
 
@@ -306,14 +302,14 @@ public final class Captioner implements AutoCloseable {
           for (int i = 0; i < a; i++) {
             ids[i] = rows[i][rows[i].length - 1];
           }
-          Map<String, float[]> kept = select(cache, shapes, parents, cachedRows);
-          for (Map.Entry<String, float[]> e : kept.entrySet()) {
-            inputs.put(
-                e.getKey(),
-                OnnxTensor.createTensor(
-                    env,
-                    DirectFloats.stage(e.getKey(), e.getValue(), 0, e.getValue().length),
-                    shapes.get(e.getKey())));
+          // Every cache tensor keeps the rows of the beams that go on (batch is dimension 0).
+          for (Map.Entry<String, float[]> e : cache.entrySet()) {
+            long[] shape = shapes.get(e.getKey()).clone();
+            shape[0] = parents.length;
+            FloatBuffer kept =
+                DirectFloats.gather(
+                    e.getKey(), e.getValue(), parents, e.getValue().length / cachedRows);
+            inputs.put(e.getKey(), OnnxTensor.createTensor(env, kept, shape));
           }
           if (merged) {
             inputs.put("use_cache_branch", OnnxTensor.createTensor(env, new boolean[] {true}));
@@ -358,25 +354,6 @@ public final class Captioner implements AutoCloseable {
     }
   }
 
-  /** Keeps batch rows {@code keep} of every cache tensor (batch is the first dimension). */
-  private static Map<String, float[]> select(
-      Map<String, float[]> cache, Map<String, long[]> shapes, int[] keep, int batch) {
-    Map<String, float[]> out = new TreeMap<>();
-    for (Map.Entry<String, float[]> e : cache.entrySet()) {
-      float[] v = e.getValue();
-      int per = v.length / batch;
-      float[] kept = new float[keep.length * per];
-      for (int i = 0; i < keep.length; i++) {
-        System.arraycopy(v, keep[i] * per, kept, i * per, per);
-      }
-      out.put(e.getKey(), kept);
-      long[] shape = shapes.get(e.getKey()).clone();
-      shape[0] = keep.length;
-      shapes.put(e.getKey(), shape);
-    }
-    return out;
-  }
-
   /** Beam search with {@code k} beams ({@link BeamSearch}) over this batch's decoder steps. */
   private long[][] beam(Hidden hidden, int n, int k) {
     return new BeamSearch(new Steps(hidden)::next, prefix(), eos, generation).run(n, k);
@@ -408,12 +385,11 @@ public final class Captioner implements AutoCloseable {
       throws OrtException {
     Map<String, NodeInfo> info = session.getInputInfo();
     if (info.containsKey("encoder_hidden_states")) {
-      float[] states = hidden.rows(active);
       inputs.put(
           "encoder_hidden_states",
           OnnxTensor.createTensor(
               env,
-              DirectFloats.stage("encoder_hidden_states", states, 0, states.length),
+              hidden.rows(active),
               new long[] {active.length, hidden.positions(), hidden.width()}));
     }
     if (info.containsKey("encoder_attention_mask")) {

@@ -31,11 +31,14 @@ final class DirectFloats {
    * @return a direct, native-order view of exactly {@code count} floats, position 0
    */
   static FloatBuffer stage(float[] values, int from, int count) {
-    return stage("", values, from, count);
+    return slot("", count).put(0, values, from, count);
   }
 
-  /** {@link #stage(float[], int, int)} in this thread's buffer named {@code slot}. */
-  static FloatBuffer stage(String slot, float[] values, int from, int count) {
+  /**
+   * This thread's buffer named {@code slot}, as a direct, native-order view of exactly {@code
+   * count} floats (position 0) for the caller to fill.
+   */
+  private static FloatBuffer slot(String slot, int count) {
     Map<String, FloatBuffer> slots = SLOTS.get();
     FloatBuffer buffer = slots.get(slot);
     if (buffer == null || buffer.capacity() < count) {
@@ -45,7 +48,18 @@ final class DirectFloats {
               .asFloatBuffer();
       slots.put(slot, buffer);
     }
-    buffer.put(0, values, from, count);
     return buffer.slice(0, count);
+  }
+
+  /**
+   * Rows {@code which} of {@code values} (rows of {@code rowLength} floats), in that order, copied
+   * once into this thread's buffer named {@code slot}.
+   */
+  static FloatBuffer gather(String slot, float[] values, int[] which, int rowLength) {
+    FloatBuffer buffer = slot(slot, Math.multiplyExact(which.length, rowLength));
+    for (int i = 0; i < which.length; i++) {
+      buffer.put(i * rowLength, values, which[i] * rowLength, rowLength);
+    }
+    return buffer;
   }
 }

@@ -55,15 +55,18 @@ class DirectFloatsTest {
 
   @Test
   void slotsOfOneCallHoldTheirInputsAtOnce() {
-    FloatBuffer states = DirectFloats.stage("encoder_hidden_states", ramp(6, 10f), 0, 6);
-    FloatBuffer key = DirectFloats.stage("past_key_values.0.key", ramp(4, -1f), 0, 4);
+    // Rows of 2 floats: rows 2, 0 of the states, row 1 of a cached key.
+    FloatBuffer states =
+        DirectFloats.gather("encoder_hidden_states", ramp(6, 10f), new int[] {2, 0}, 2);
+    FloatBuffer key = DirectFloats.gather("past_key_values.0.key", ramp(4, -1f), new int[] {1}, 2);
     FloatBuffer pixels = DirectFloats.stage(ramp(3, 50f), 0, 3);
-    assertThat(read(states)).containsExactly(ramp(6, 10f));
-    assertThat(read(key)).containsExactly(ramp(4, -1f));
+    assertThat(states.isDirect()).isTrue();
+    assertThat(read(states)).containsExactly(14f, 15f, 10f, 11f);
+    assertThat(read(key)).containsExactly(1f, 2f);
     assertThat(read(pixels)).containsExactly(ramp(3, 50f));
-    // The next step reuses its slot's buffer.
-    FloatBuffer again = DirectFloats.stage("past_key_values.0.key", ramp(2, 9f), 0, 2);
+    // The next step reuses its slot's buffer; other slots keep their values.
+    FloatBuffer again = DirectFloats.gather("past_key_values.0.key", ramp(2, 9f), new int[] {0}, 2);
     assertThat(read(again)).containsExactly(9f, 10f);
-    assertThat(read(states)).containsExactly(ramp(6, 10f));
+    assertThat(read(states)).containsExactly(14f, 15f, 10f, 11f);
   }
 }
