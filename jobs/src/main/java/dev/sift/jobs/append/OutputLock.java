@@ -189,8 +189,6 @@ public final class OutputLock implements AutoCloseable {
     for (int attempt = 1; ; attempt++) {
       try {
         return readOnce(fs, file);
-      } catch (FileNotFoundException e) {
-        return Optional.empty();
       } catch (IOException e) {
         if (attempt == 3) {
           throw e;

@@ -91,7 +91,9 @@ public final class BalanceStage implements PipelineStage {
       entryP = perLanguageProbabilities(rows, t, concepts, ctx.priorConceptCounts());
     } else {
       Dataset<Row> counts =
-          rows.select(functions.explode(aliveConcepts()).as("concept")).groupBy("concept").count();
+          rows.select(functions.explode(Verdicts.ifAlive(col(Columns.CONCEPTS))).as("concept"))
+              .groupBy("concept")
+              .count();
       Dataset<Row> prior = ctx.priorConceptCounts();
       if (prior != null) {
         // Only this run's concepts matter to its rows; the earlier batches' counts add to them.
@@ -126,17 +128,6 @@ public final class BalanceStage implements PipelineStage {
         functions.format_string("P = %.6f", col(Columns.KEEP_PROBABILITY)));
   }
 
-  /**
-   * The concepts of a row still alive, null (no concepts) for a rejected one. Not {@code
-   * where(alive())}: Spark pushes a filter below the stages' projections by substituting each
-   * verdict column with its expression, so every earlier stage's function ran several times per row
-   * in the counting pass (the sample: caption normalisation 6.6 times, matching 2.7 times). In a
-   * projection each runs once.
-   */
-  private static Column aliveConcepts() {
-    return when(alive(), col(Columns.CONCEPTS));
-  }
-
   @Override
   public Dataset<Row> off(Dataset<Row> rows, StageContext ctx) {
     return Verdicts.withNull(rows, Columns.KEEP_PROBABILITY, DataTypes.DoubleType);
@@ -153,7 +144,9 @@ public final class BalanceStage implements PipelineStage {
       Dataset<Row> rows, long t, ConceptSource concepts, Dataset<Row> prior) {
     Map<String, Map<String, Long>> counts = new TreeMap<>();
     for (Row r :
-        rows.select(col(Columns.LANGUAGE), functions.explode(aliveConcepts()).as("concept"))
+        rows.select(
+                col(Columns.LANGUAGE),
+                functions.explode(Verdicts.ifAlive(col(Columns.CONCEPTS))).as("concept"))
             .groupBy(Columns.LANGUAGE, "concept")
             .count()
             .collectAsList()) {

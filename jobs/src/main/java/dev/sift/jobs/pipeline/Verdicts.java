@@ -22,9 +22,23 @@ import org.apache.spark.sql.types.DataType;
 final class Verdicts {
   private Verdicts() {}
 
-  /** Rows no stage has rejected so far. */
+  /**
+   * Rows no stage has rejected so far. As a filter on rows that are not cached ({@code
+   * rows.where(alive())}), Spark pushes it below the stages' projections by substituting every
+   * verdict column with its expression, so each earlier stage's function runs several times per
+   * row; to leave rejected rows out of an aggregation, use {@link #ifAlive} instead.
+   */
   static Column alive() {
     return col(Columns.REJECT_REASON).isNull();
+  }
+
+  /**
+   * {@code value} for rows still alive, null for rejected ones: in a projection each earlier
+   * stage's function runs once per row (e.g. {@code explode(ifAlive(concepts))} drops rejected rows
+   * without a filter).
+   */
+  static Column ifAlive(Column value) {
+    return when(alive(), value);
   }
 
   /**
